@@ -1,0 +1,2 @@
+//! The `zego` command.
+fn main() {}

@@ -1,0 +1,348 @@
+//! Errors, one enum per concern.
+//!
+//! - [`ConfigError`]: a credential, nonce, region or endpoint that cannot be used.
+//! - [`ValidationError`]: a request the server would reject for its shape; found before
+//!   anything is sent.
+//! - [`ResponseError`]: what one response said, when it is not a success.
+//! - [`TransportFailure`]: what a transport reports when an attempt got no response.
+//! - [`Error`]: how a whole call ended, with the number of attempts made.
+
+use std::fmt;
+
+use crate::code::{CodeClass, ReturnCode};
+
+/// A credential, nonce, region or endpoint that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The AppId is not a decimal number that fits in 32 bits.
+    #[error("invalid AppId: {reason}")]
+    InvalidAppId {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The ServerSecret cannot be used. The secret itself is never part of the error.
+    #[error("invalid ServerSecret: {reason}")]
+    InvalidServerSecret {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A nonce is not 16 hex characters.
+    #[error("invalid SignatureNonce: expected 16 hex characters (8 bytes)")]
+    InvalidNonce,
+    /// A region name is not one of `unified`, `sha`, `hkg`, `fra`, `lax`, `bom`, `sgp`.
+    #[error("unknown region: expected one of unified, sha, hkg, fra, lax, bom, sgp")]
+    UnknownRegion,
+    /// An endpoint URL cannot be used.
+    #[error("invalid endpoint {url:?}: {reason}")]
+    InvalidEndpoint {
+        /// The URL, with any user information removed.
+        url: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+/// A request the server would reject for its shape. Found before any I/O: nothing was
+/// sent. Each variant names the parameter, the limit, what it got, and the return code the
+/// server would have answered.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// A required parameter is empty.
+    #[error("{field} is empty; it must have at least 1 byte (the server would answer {mirrors})")]
+    Empty {
+        /// The parameter, as named on the wire (for example `RoomId`).
+        field: &'static str,
+        /// The code the server would answer.
+        mirrors: ReturnCode,
+    },
+    /// One element of an array parameter is empty.
+    #[error(
+        "{field} element {index} is empty; every user ID must have at least 1 byte (the server would answer {mirrors})"
+    )]
+    EmptyElement {
+        /// The parameter, as named on the wire (for example `ToUserId[]`).
+        field: &'static str,
+        /// The position of the empty element, from 0.
+        index: usize,
+        /// The code the server would answer.
+        mirrors: ReturnCode,
+    },
+    /// A parameter is longer than its limit.
+    #[error(
+        "{field} is {size} bytes, over the limit of {limit} bytes (UTF-8, before URL encoding; the server would answer {mirrors})"
+    )]
+    TooLong {
+        /// The parameter, as named on the wire.
+        field: &'static str,
+        /// The limit in bytes.
+        limit: usize,
+        /// The size it has, in bytes.
+        size: usize,
+        /// The code the server would answer.
+        mirrors: ReturnCode,
+    },
+    /// An array parameter has too many elements.
+    #[error(
+        "{field} has {count} distinct users, over the limit of {limit} per call (the server would answer {mirrors}); send to more users with a fan-out"
+    )]
+    TooMany {
+        /// The parameter, as named on the wire.
+        field: &'static str,
+        /// The most elements one call takes.
+        limit: usize,
+        /// How many it has.
+        count: usize,
+        /// The code the server would answer.
+        mirrors: ReturnCode,
+    },
+}
+
+impl ValidationError {
+    /// The parameter at fault, as named on the wire.
+    pub fn field(&self) -> &'static str {
+        match self {
+            ValidationError::Empty { field, .. }
+            | ValidationError::EmptyElement { field, .. }
+            | ValidationError::TooLong { field, .. }
+            | ValidationError::TooMany { field, .. } => field,
+        }
+    }
+
+    /// The return code the server would have answered.
+    pub fn mirrors(&self) -> ReturnCode {
+        match self {
+            ValidationError::Empty { mirrors, .. }
+            | ValidationError::EmptyElement { mirrors, .. }
+            | ValidationError::TooLong { mirrors, .. }
+            | ValidationError::TooMany { mirrors, .. } => *mirrors,
+        }
+    }
+}
+
+/// The server answered with a non-zero `Code`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    /// The return code.
+    pub code: ReturnCode,
+    /// The server's `Message` (informative only: never match on it).
+    pub message: String,
+    /// The server's `RequestId`, for the vendor's support.
+    pub request_id: String,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "zego api error {}", self.code)?;
+        if !self.message.is_empty() {
+            write!(f, ": {:?}", self.message)?;
+        }
+        if !self.request_id.is_empty() {
+            write!(f, " (request id {})", self.request_id)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// What one response said, when it is not a success.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// The envelope's `Code` is not 0.
+    #[error(transparent)]
+    Api(ApiError),
+    /// The body is not the JSON envelope (an HTML error page from a proxy, a truncated
+    /// or malformed body). Whether the call took effect is unknown.
+    #[error(
+        "http {status}: the response is not a zego envelope ({reason}); body starts with {excerpt:?}"
+    )]
+    NotEnvelope {
+        /// The HTTP status code.
+        status: u16,
+        /// Why it is not the envelope.
+        reason: String,
+        /// The start of the body, at most 200 characters, lossily decoded.
+        excerpt: String,
+    },
+    /// The body is larger than [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES).
+    #[error("http {status}: the response body is over the limit of {limit} bytes")]
+    TooLarge {
+        /// The HTTP status code.
+        status: u16,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// `Code` is 0 but `Data` does not have the shape of this call's data. The call took
+    /// effect.
+    #[error(
+        "the call succeeded (request id {request_id}) but its Data could not be read: {reason}"
+    )]
+    Data {
+        /// The server's `RequestId`.
+        request_id: String,
+        /// What did not match.
+        reason: String,
+    },
+}
+
+/// An attempt that got no response, as reported by a transport.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}{}", if *.may_have_been_sent { " (the request may have reached the server)" } else { " (the request was not sent)" })]
+pub struct TransportFailure {
+    /// `false` when the request certainly did not leave (connection refused, DNS
+    /// failure, TLS handshake failure); `true` when it may have reached the server
+    /// (timeout, connection reset after writing).
+    pub may_have_been_sent: bool,
+    /// What happened, in lower case, without any URL (the URL carries the signature).
+    pub message: String,
+}
+
+impl TransportFailure {
+    /// The request certainly did not leave: safe to retry.
+    pub fn not_sent(message: impl Into<String>) -> Self {
+        TransportFailure {
+            may_have_been_sent: false,
+            message: message.into(),
+        }
+    }
+
+    /// The request may have reached the server: a retry may deliver twice.
+    pub fn maybe_sent(message: impl Into<String>) -> Self {
+        TransportFailure {
+            may_have_been_sent: true,
+            message: message.into(),
+        }
+    }
+}
+
+/// How a call ended when it did not succeed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The request was rejected before sending: nothing was sent.
+    #[error("invalid request, nothing was sent: {0}")]
+    Invalid(#[from] ValidationError),
+    /// The last attempt got a response that is not a success.
+    #[error("{source} (after {attempts} attempt{})", plural(*.attempts))]
+    Response {
+        /// How many requests were sent.
+        attempts: u32,
+        /// What the last response said.
+        source: ResponseError,
+    },
+    /// The last attempt got no response.
+    #[error("transport failure: {source} (after {attempts} attempt{})", plural(*.attempts))]
+    Transport {
+        /// How many requests were tried.
+        attempts: u32,
+        /// What the transport reported for the last attempt.
+        source: TransportFailure,
+    },
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+impl Error {
+    /// How many attempts were made (0 for a request rejected before sending).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Invalid(_) => 0,
+            Error::Response { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
+        }
+    }
+
+    /// The server's error, if the call ended with a non-zero `Code`.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Response {
+                source: ResponseError::Api(api),
+                ..
+            } => Some(api),
+            _ => None,
+        }
+    }
+
+    /// The return code the call ended with: the server's, or for a request rejected
+    /// before sending, the one the server would have answered.
+    pub fn code(&self) -> Option<ReturnCode> {
+        match self {
+            Error::Invalid(v) => Some(v.mirrors()),
+            _ => self.api().map(|api| api.code),
+        }
+    }
+
+    /// The class of [`Error::code`].
+    pub fn class(&self) -> Option<CodeClass> {
+        self.code().map(ReturnCode::class)
+    }
+
+    /// `true` when the call may have taken effect although it reports an error: the last
+    /// request may have reached the server and no answer says what happened (a timeout,
+    /// a dropped connection, a body that is not the envelope), or the call succeeded but
+    /// its `Data` could not be read.
+    pub fn may_have_taken_effect(&self) -> bool {
+        match self {
+            Error::Invalid(_) => false,
+            Error::Transport { source, .. } => source.may_have_been_sent,
+            Error::Response { source, .. } => !matches!(source, ResponseError::Api(_)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_field_limit_size_and_code() {
+        let e = ValidationError::TooLong {
+            field: "MessageContent",
+            limit: 1024,
+            size: 1025,
+            mirrors: ReturnCode::MESSAGE_TOO_LONG,
+        };
+        let s = e.to_string();
+        for part in ["MessageContent", "1024", "1025", "50012"] {
+            assert!(s.contains(part), "{s}");
+        }
+        let e = Error::from(e);
+        assert_eq!(e.attempts(), 0);
+        assert_eq!(e.code(), Some(ReturnCode::MESSAGE_TOO_LONG));
+        assert!(!e.may_have_taken_effect());
+        assert!(
+            e.to_string()
+                .starts_with("invalid request, nothing was sent")
+        );
+    }
+
+    #[test]
+    fn final_errors() {
+        let e = Error::Transport {
+            attempts: 3,
+            source: TransportFailure::not_sent("connection refused"),
+        };
+        assert_eq!(
+            e.to_string(),
+            "transport failure: connection refused (the request was not sent) (after 3 attempts)"
+        );
+        assert!(!e.may_have_taken_effect());
+        let e = Error::Response {
+            attempts: 1,
+            source: ResponseError::Api(ApiError {
+                code: ReturnCode::SIGNATURE_MISMATCH,
+                message: "signature error".into(),
+                request_id: "42".into(),
+            }),
+        };
+        assert_eq!(
+            e.to_string(),
+            "zego api error 100000005 (the signature is wrong: check the ServerSecret): \"signature error\" (request id 42) (after 1 attempt)"
+        );
+        assert_eq!(e.class(), Some(CodeClass::Configuration));
+    }
+}

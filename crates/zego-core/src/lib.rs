@@ -1,0 +1,75 @@
+//! The sans-IO core of the ZEGO real-time server API.
+//!
+//! It turns typed calls into signed `http::Request`s and response bytes into typed
+//! results, and decides — as pure functions of its inputs — when to wait, when to retry
+//! and when to stop. It never opens a socket, never reads the clock and never draws
+//! randomness: the time comes in as an `Instant` argument, and the wall clock and random
+//! bytes through the small [`Host`] trait, so every behaviour is deterministic under test
+//! and any HTTP client can carry it. The transports `zego-hyper` (async) and `zego-ureq`
+//! (blocking) drive it.
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use zego_core::{prepare, parse_response, AppId, Config, CustomCommandData, Nonce,
+//!                 ReturnCode, SendCustomCommand, ServerSecret};
+//!
+//! let config = Config::new(AppId::new(12345), ServerSecret::new("9193cc662a4c0ec135ec71fb57194b38")?);
+//! let command = SendCustomCommand::to_users("room", "userA", ["user1", "user2"], "推送自定义信息-新接口");
+//!
+//! // Build the signed request (nonce and timestamp are inputs).
+//! let nonce: Nonce = "4fd24687296dd9f3".parse()?;
+//! let request = prepare(&config, &command, &nonce, 1615186943)?;
+//! assert!(request.uri().to_string().contains(
+//!     "&MessageContent=%E6%8E%A8%E9%80%81%E8%87%AA%E5%AE%9A%E4%B9%89%E4%BF%A1%E6%81%AF-%E6%96%B0%E6%8E%A5%E5%8F%A3"));
+//! assert!(request.uri().to_string().contains("&Signature=43e5cfcca828314675f91b001390566a&"));
+//!
+//! // Any HTTP client sends it; parse what comes back.
+//! let body = br#"{"Code":0,"Message":"success","RequestId":"3005402395393320157",
+//!                 "Data":{"FailUsers":[{"Uid":"1111","Code":50003}]}}"#;
+//! let reply = parse_response::<CustomCommandData>(200, body)?;
+//! assert!(!reply.all_delivered());
+//! assert_eq!(reply.failed_users()[0].code, ReturnCode::USER_NOT_ONLINE);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! For a whole call with pacing and retries, see [`Call`]; for more than 10 users,
+//! [`FanOut`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod action;
+pub mod actions;
+mod code;
+mod config;
+mod credentials;
+mod driver;
+mod endpoint;
+mod error;
+mod fanout;
+mod host;
+mod query;
+mod rate;
+mod response;
+mod retry;
+mod sign;
+
+pub use action::{Action, Rate, USER_AGENT, prepare};
+pub use actions::send_custom_command::{
+    CustomCommandData, FailedUser, MAX_CONTENT_BYTES, MAX_TARGETS, SendCustomCommand,
+    SendCustomCommandReply,
+};
+pub use code::{CodeClass, ReturnCode};
+pub use config::Config;
+pub use credentials::{AppId, ServerSecret};
+pub use driver::{Call, Step};
+pub use endpoint::{Endpoint, Region, is_loopback};
+pub use error::{ApiError, ConfigError, Error, ResponseError, TransportFailure, ValidationError};
+pub use fanout::{FailedChunk, FanOut, FanOutReply};
+#[cfg(feature = "system-host")]
+pub use host::SystemHost;
+pub use host::{FixedHost, Host};
+pub use query::{ENCODE_SET, QueryWriter};
+pub use rate::{Gcra, RateLimiter, Unlimited};
+pub use response::{MAX_BODY_BYTES, Reply, parse_response};
+pub use retry::{AttemptOutcome, Decision, RetryPolicy};
+pub use sign::{Nonce, Signature, sign, unix_seconds};

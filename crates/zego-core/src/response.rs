@@ -1,0 +1,310 @@
+//! The one envelope parser, shared by every call.
+//!
+//! Every response is a JSON object with `Code`, `Message`, `RequestId` and `Data`. The
+//! body is read whatever the HTTP status; only a body that is not the envelope is reported
+//! as an HTTP-level error.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, IgnoredAny};
+use serde::{Deserialize, Deserializer};
+
+use crate::code::ReturnCode;
+use crate::error::{ApiError, ResponseError};
+
+/// The largest response body read, in bytes (1 MiB). Transports stop reading past it.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// How many characters of a body an error keeps.
+const EXCERPT_CHARS: usize = 200;
+
+/// A successful reply (`Code` 0).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply<D> {
+    /// The server's `RequestId`, for the vendor's support.
+    pub request_id: String,
+    /// The server's `Message` (`success`, `ok`, ...; informative only).
+    pub message: String,
+    /// The call's `Data`; `Default::default()` when the server sent none or `null`.
+    pub data: D,
+    /// How many requests the call took (1 unless retried). 0 from [`parse_response`]
+    /// alone; the call driver fills it in.
+    pub attempts: u32,
+}
+
+#[derive(Deserialize)]
+struct Envelope<D> {
+    #[serde(rename = "Code")]
+    code: i64,
+    #[serde(rename = "Message", default, deserialize_with = "string_or_null")]
+    message: String,
+    #[serde(rename = "RequestId", default, deserialize_with = "string_or_number")]
+    request_id: String,
+    #[serde(rename = "Data", default = "none")]
+    data: Option<D>,
+}
+
+fn none<D>() -> Option<D> {
+    None
+}
+
+/// Parses one response of a call whose `Data` has the shape `D`.
+///
+/// - body over [`MAX_BODY_BYTES`]: [`ResponseError::TooLarge`];
+/// - body that is not the envelope (whatever the status): [`ResponseError::NotEnvelope`]
+///   with the status and an excerpt;
+/// - `Code` not 0: [`ResponseError::Api`] with the code, message and request ID;
+/// - `Code` 0 but `Data` of another shape: [`ResponseError::Data`].
+///
+/// No input makes it panic.
+///
+/// ```
+/// use zego_core::{parse_response, CustomCommandData, ReturnCode};
+/// let body = br#"{"Code":0,"Message":"success","RequestId":"3005402395393320157",
+///     "Data":{"FailUsers":[{"Uid":"1111","Code":50003}]}}"#;
+/// let reply = parse_response::<CustomCommandData>(200, body)?;
+/// assert_eq!(reply.request_id, "3005402395393320157");
+/// assert_eq!(reply.data.fail_users[0].user_id, "1111");
+/// assert_eq!(reply.data.fail_users[0].code, ReturnCode::USER_NOT_ONLINE);
+/// # Ok::<(), zego_core::ResponseError>(())
+/// ```
+pub fn parse_response<D>(status: u16, body: &[u8]) -> Result<Reply<D>, ResponseError>
+where
+    D: DeserializeOwned + Default,
+{
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ResponseError::TooLarge {
+            status,
+            limit: MAX_BODY_BYTES,
+        });
+    }
+    // One pass in the common case: the envelope with this call's `Data`.
+    let data_error = match serde_json::from_slice::<Envelope<D>>(body) {
+        Ok(env) => return finish(env),
+        Err(e) => e,
+    };
+    // The data did not fit, or this is not an envelope at all: read the envelope alone.
+    match serde_json::from_slice::<Envelope<IgnoredAny>>(body) {
+        Ok(env) if env.code != 0 => Err(api_error(env)),
+        Ok(env) => Err(ResponseError::Data {
+            request_id: env.request_id,
+            reason: data_error.to_string(),
+        }),
+        Err(e) => Err(ResponseError::NotEnvelope {
+            status,
+            reason: e.to_string(),
+            excerpt: excerpt(body),
+        }),
+    }
+}
+
+fn finish<D: Default>(env: Envelope<D>) -> Result<Reply<D>, ResponseError> {
+    if env.code != 0 {
+        return Err(api_error(env));
+    }
+    Ok(Reply {
+        request_id: env.request_id,
+        message: env.message,
+        data: env.data.unwrap_or_default(),
+        attempts: 0,
+    })
+}
+
+fn api_error<D>(env: Envelope<D>) -> ResponseError {
+    ResponseError::Api(ApiError {
+        code: ReturnCode(env.code),
+        message: env.message,
+        request_id: env.request_id,
+    })
+}
+
+/// The start of a body, for an error message: at most 200 characters, lossily decoded.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let head = &body[..body.len().min(EXCERPT_CHARS * 4)];
+    String::from_utf8_lossy(head)
+        .chars()
+        .take(EXCERPT_CHARS)
+        .collect()
+}
+
+/// Reads a string, a number (turned into its decimal text) or `null` (empty).
+pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    struct V;
+    impl de::Visitor<'_> for V {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or a number")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+            Ok(String::new())
+        }
+    }
+    d.deserialize_any(V)
+}
+
+fn string_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CustomCommandData;
+
+    type R = Result<Reply<CustomCommandData>, ResponseError>;
+
+    fn parse(status: u16, body: &str) -> R {
+        parse_response(status, body.as_bytes())
+    }
+
+    #[test]
+    fn vendor_example() {
+        let body = r#"{
+            "Code": 0,
+            "Message": "success",
+            "RequestId": "3005402395393320157",
+            "Data": {
+                "FailUsers": [{
+                    "Uid": "1111",
+                    "Code": 50003
+                }]
+            }
+        }"#;
+        let reply = parse(200, body).unwrap();
+        assert_eq!(reply.request_id, "3005402395393320157");
+        assert_eq!(reply.message, "success");
+        assert_eq!(reply.data.fail_users.len(), 1);
+        assert_eq!(reply.data.fail_users[0].user_id, "1111");
+        assert_eq!(reply.data.fail_users[0].code, ReturnCode::USER_NOT_ONLINE);
+    }
+
+    #[test]
+    fn data_absent_null_or_empty() {
+        for body in [
+            r#"{"Code":0,"Message":"ok","RequestId":"1"}"#,
+            r#"{"Code":0,"Message":"ok","RequestId":"1","Data":null}"#,
+            r#"{"Code":0,"Message":"ok","RequestId":"1","Data":{}}"#,
+            r#"{"Code":0,"Message":"ok","RequestId":"1","Data":{"FailUsers":null}}"#,
+            r#"{"Code":0,"Message":"ok","RequestId":"1","Data":{"FailUsers":[]}}"#,
+        ] {
+            let reply = parse(200, body).unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert!(reply.data.fail_users.is_empty(), "{body}");
+        }
+    }
+
+    #[test]
+    fn request_id_number_or_missing_and_extra_fields() {
+        let r = parse(
+            200,
+            r#"{"Code":0,"RequestId":3005402395393320157,"Extra":[1,2],"Data":{"FailUsers":[{"Uid":7,"Code":50003}],"More":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(r.request_id, "3005402395393320157");
+        assert_eq!(r.message, "");
+        assert_eq!(r.data.fail_users[0].user_id, "7");
+    }
+
+    #[test]
+    fn api_error_whatever_the_status() {
+        for status in [200, 400, 500] {
+            let e = parse(
+                status,
+                r#"{"Code":100000005,"Message":"signature error","RequestId":"9","Data":"unexpected"}"#,
+            )
+            .unwrap_err();
+            assert_eq!(
+                e,
+                ResponseError::Api(ApiError {
+                    code: ReturnCode::SIGNATURE_MISMATCH,
+                    message: "signature error".into(),
+                    request_id: "9".into()
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn not_an_envelope() {
+        let html = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+        match parse(502, html).unwrap_err() {
+            ResponseError::NotEnvelope {
+                status, excerpt, ..
+            } => {
+                assert_eq!(status, 502);
+                assert_eq!(excerpt, html);
+            }
+            e => panic!("{e:?}"),
+        }
+        for body in [
+            "",
+            "{",
+            r#"{"Code":0,"Message":"succ"#,
+            "[]",
+            "null",
+            r#"{"Message":"no code"}"#,
+            r#"{"Code":"0"}"#,
+            r#"{"Code":1.5}"#,
+        ] {
+            assert!(
+                matches!(parse(200, body), Err(ResponseError::NotEnvelope { .. })),
+                "{body}"
+            );
+        }
+        let long = "x".repeat(10_000);
+        match parse(500, &long).unwrap_err() {
+            ResponseError::NotEnvelope { excerpt, .. } => assert_eq!(excerpt.len(), 200),
+            e => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn success_with_unreadable_data() {
+        match parse(
+            200,
+            r#"{"Code":0,"RequestId":"5","Data":{"FailUsers":"x"}}"#,
+        ) {
+            Err(ResponseError::Data { request_id, .. }) => assert_eq!(request_id, "5"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn size_cap() {
+        let mut body = br#"{"Code":0,"RequestId":"1","Pad":""#.to_vec();
+        body.resize(MAX_BODY_BYTES - 2, b'a');
+        body.extend_from_slice(b"\"}");
+        assert_eq!(body.len(), MAX_BODY_BYTES);
+        assert!(parse_response::<CustomCommandData>(200, &body).is_ok());
+        body.insert(body.len() - 2, b'a');
+        assert_eq!(
+            parse_response::<CustomCommandData>(200, &body).unwrap_err(),
+            ResponseError::TooLarge {
+                status: 200,
+                limit: MAX_BODY_BYTES
+            }
+        );
+    }
+
+    #[test]
+    fn excerpt_is_lossy_and_bounded() {
+        let body = [0xffu8; 1000];
+        let e = excerpt(&body);
+        assert_eq!(e.chars().count(), 200);
+        assert!(e.chars().all(|c| c == '\u{fffd}'));
+    }
+}

@@ -1,0 +1,1 @@
+//! zego-hyper (under construction).

@@ -1,0 +1,1 @@
+//! zego-mock (under construction).

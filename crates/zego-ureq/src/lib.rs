@@ -1,0 +1,1 @@
+//! zego-ureq (under construction).
