@@ -230,3 +230,389 @@ impl<'c, A: Action> Call<'c, A> {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+    use crate::code::ReturnCode;
+    use crate::credentials::{AppId, ServerSecret};
+    use crate::error::ResponseError;
+    use crate::host::FixedHost;
+    use crate::rate::{Gcra, Unlimited};
+    use crate::retry::RetryPolicy;
+    use crate::{CustomCommandData, Rate, SendCustomCommand};
+
+    /// What the scripted server does with one request.
+    enum Outcome {
+        Body(u16, String),
+        Failure(TransportFailure),
+    }
+
+    fn code(c: i64) -> Outcome {
+        Outcome::Body(
+            200,
+            format!(r#"{{"Code":{c},"Message":"m","RequestId":"rid-{c}"}}"#),
+        )
+    }
+
+    fn success() -> Outcome {
+        Outcome::Body(
+            200,
+            r#"{"Code":0,"Message":"success","RequestId":"ok","Data":{"FailUsers":[]}}"#.into(),
+        )
+    }
+
+    struct Run {
+        result: Result<Reply<CustomCommandData>, Error>,
+        /// (virtual time since start, query) of every request sent.
+        sent: Vec<(Duration, String)>,
+    }
+
+    fn config() -> Config {
+        Config::new(AppId::new(7), ServerSecret::new("secret").unwrap())
+    }
+
+    /// Drives a call in virtual time; `script` answers attempt `n` (from 1).
+    fn drive(
+        config: &Config,
+        limiter: &dyn RateLimiter,
+        t0: Instant,
+        mut script: impl FnMut(u32) -> Outcome,
+    ) -> Run {
+        let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 42);
+        let cmd = SendCustomCommand::to_users("room", "from", ["a", "b"], "hello");
+        let mut call = Call::new(config, limiter, cmd).unwrap();
+        let mut now = t0;
+        let mut sent = Vec::new();
+        for _ in 0..1000 {
+            match call.poll(now, &mut host) {
+                Step::Wait(until) => {
+                    assert!(until > now, "a wait moves time forward");
+                    now = until;
+                    host.advance(Duration::from_millis(1));
+                }
+                Step::Send(req) => {
+                    sent.push((now - t0, req.uri().query().unwrap_or("").to_owned()));
+                    match script(call.attempts()) {
+                        Outcome::Body(status, body) => {
+                            call.handle_response(now, status, body.as_bytes())
+                        }
+                        Outcome::Failure(f) => call.handle_failure(now, f),
+                    }
+                    // The wall clock moves on while a request is out.
+                    host.advance(Duration::from_secs(1));
+                }
+                Step::Done(result) => return Run { result, sent },
+            }
+        }
+        panic!("the call did not end");
+    }
+
+    fn param<'q>(query: &'q str, key: &str) -> &'q str {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn success_first_time() {
+        let run = drive(&config(), &Unlimited, Instant::now(), |_| success());
+        let reply = run.result.unwrap();
+        assert_eq!(reply.attempts, 1);
+        assert_eq!(reply.request_id, "ok");
+        assert_eq!(run.sent.len(), 1);
+        assert_eq!(param(&run.sent[0].1, "Action"), "SendCustomCommand");
+    }
+
+    #[test]
+    fn throttled_waits_then_retries() {
+        for c in [7, 206, 207] {
+            let run = drive(&config(), &Unlimited, Instant::now(), |n| {
+                if n == 1 { code(c) } else { success() }
+            });
+            assert_eq!(run.result.unwrap().attempts, 2, "code {c}");
+            let waited = run.sent[1].0 - run.sent[0].0;
+            assert!(
+                waited >= Duration::from_millis(500) && waited <= Duration::from_secs(1),
+                "code {c}: waited {waited:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn transient_backs_off_and_each_attempt_is_signed_afresh() {
+        for c in [1, 100000015, 50013, 122, 5202] {
+            let run = drive(&config(), &Unlimited, Instant::now(), |n| {
+                if n < 3 { code(c) } else { success() }
+            });
+            assert_eq!(run.result.unwrap().attempts, 3, "code {c}");
+            assert!(run.sent[1].0 - run.sent[0].0 <= Duration::from_millis(100));
+            assert!(run.sent[2].0 - run.sent[1].0 <= Duration::from_millis(200));
+            let nonces: std::collections::HashSet<_> = run
+                .sent
+                .iter()
+                .map(|(_, q)| param(q, "SignatureNonce").to_owned())
+                .collect();
+            assert_eq!(nonces.len(), 3, "a new nonce per attempt");
+            let sigs: std::collections::HashSet<_> = run
+                .sent
+                .iter()
+                .map(|(_, q)| param(q, "Signature").to_owned())
+                .collect();
+            assert_eq!(sigs.len(), 3, "a new signature per attempt");
+        }
+    }
+
+    #[test]
+    fn attempt_cap_keeps_the_last_cause() {
+        let run = drive(&config(), &Unlimited, Instant::now(), |_| code(50013));
+        let err = run.result.unwrap_err();
+        assert_eq!(err.attempts(), 3);
+        assert_eq!(run.sent.len(), 3);
+        assert_eq!(err.code(), Some(ReturnCode::CUSTOM_MESSAGE_SEND_FAILED));
+        assert_eq!(err.api().unwrap().request_id, "rid-50013");
+
+        let five = config().with_retry_policy(RetryPolicy::default().with_max_attempts(5));
+        let run = drive(&five, &Unlimited, Instant::now(), |_| code(1));
+        assert_eq!(run.result.unwrap_err().attempts(), 5);
+
+        let never = config().with_retry_policy(RetryPolicy::never());
+        let run = drive(&never, &Unlimited, Instant::now(), |_| code(1));
+        assert_eq!(run.result.unwrap_err().attempts(), 1);
+    }
+
+    #[test]
+    fn total_time_cap() {
+        let slow = config().with_retry_policy(
+            RetryPolicy::default()
+                .with_max_attempts(100)
+                .with_throttle_wait(Duration::from_secs(2))
+                .with_max_elapsed(Duration::from_secs(5)),
+        );
+        let run = drive(&slow, &Unlimited, Instant::now(), |_| code(206));
+        let err = run.result.unwrap_err();
+        assert!(run.sent.last().unwrap().0 <= Duration::from_secs(5));
+        assert!(
+            err.attempts() >= 2 && err.attempts() < 10,
+            "{}",
+            err.attempts()
+        );
+        assert_eq!(err.code(), Some(ReturnCode::APP_QPS_LIMIT));
+    }
+
+    #[test]
+    fn expired_signature_is_resigned_once() {
+        let run = drive(&config(), &Unlimited, Instant::now(), |n| {
+            if n == 1 { code(100000004) } else { success() }
+        });
+        assert_eq!(run.result.unwrap().attempts, 2);
+        assert_eq!(run.sent[0].0, run.sent[1].0, "re-signed at once");
+        assert_ne!(
+            param(&run.sent[0].1, "SignatureNonce"),
+            param(&run.sent[1].1, "SignatureNonce")
+        );
+        assert_ne!(
+            param(&run.sent[0].1, "Timestamp"),
+            param(&run.sent[1].1, "Timestamp"),
+            "the timestamp is read again for the new signature"
+        );
+
+        let run = drive(&config(), &Unlimited, Instant::now(), |_| code(100000004));
+        let err = run.result.unwrap_err();
+        assert_eq!(err.attempts(), 2, "only once");
+        assert_eq!(err.code(), Some(ReturnCode::SIGNATURE_EXPIRED));
+    }
+
+    #[test]
+    fn final_codes_are_not_retried() {
+        for c in [
+            2, 1008, 50011, 50012, 100000005, 100000010, 50001, 5018, 4242,
+        ] {
+            let run = drive(&config(), &Unlimited, Instant::now(), |_| code(c));
+            let err = run.result.unwrap_err();
+            assert_eq!(err.attempts(), 1, "code {c}");
+            assert_eq!(err.code(), Some(ReturnCode(c)));
+            assert!(!err.may_have_taken_effect());
+        }
+    }
+
+    #[test]
+    fn transport_failures() {
+        // Not sent: retried up to the cap.
+        let run = drive(&config(), &Unlimited, Instant::now(), |_| {
+            Outcome::Failure(TransportFailure::not_sent("connection refused"))
+        });
+        let err = run.result.unwrap_err();
+        assert_eq!(err.attempts(), 3);
+        assert!(err.to_string().contains("connection refused"));
+        assert!(err.to_string().contains("after 3 attempts"));
+
+        // Not sent once, then success.
+        let run = drive(&config(), &Unlimited, Instant::now(), |n| {
+            if n == 1 {
+                Outcome::Failure(TransportFailure::not_sent("dns"))
+            } else {
+                success()
+            }
+        });
+        assert_eq!(run.result.unwrap().attempts, 2);
+
+        // May have been sent: not retried by default...
+        let maybe = |n: u32| {
+            if n == 1 {
+                Outcome::Failure(TransportFailure::maybe_sent("timed out"))
+            } else {
+                success()
+            }
+        };
+        let run = drive(&config(), &Unlimited, Instant::now(), maybe);
+        let err = run.result.unwrap_err();
+        assert_eq!(err.attempts(), 1);
+        assert!(err.may_have_taken_effect());
+        // ...only with the opt-in.
+        let opt_in = config().with_retry_policy(RetryPolicy::default().with_unsafe_retries(true));
+        let run = drive(&opt_in, &Unlimited, Instant::now(), maybe);
+        assert_eq!(run.result.unwrap().attempts, 2);
+    }
+
+    #[test]
+    fn bodies_that_are_not_the_envelope() {
+        let html = |_| Outcome::Body(502, "<html>bad gateway</html>".into());
+        let run = drive(&config(), &Unlimited, Instant::now(), html);
+        let err = run.result.unwrap_err();
+        assert_eq!(
+            err.attempts(),
+            1,
+            "delivery unknown: not retried by default"
+        );
+        assert!(err.may_have_taken_effect());
+        match err {
+            Error::Response {
+                source:
+                    ResponseError::NotEnvelope {
+                        status, excerpt, ..
+                    },
+                ..
+            } => {
+                assert_eq!(status, 502);
+                assert_eq!(excerpt, "<html>bad gateway</html>");
+            }
+            e => panic!("{e:?}"),
+        }
+        let opt_in = config().with_retry_policy(RetryPolicy::default().with_unsafe_retries(true));
+        let run = drive(&opt_in, &Unlimited, Instant::now(), |n| {
+            if n == 1 {
+                Outcome::Body(200, r#"{"Code":0,"Mess"#.into())
+            } else {
+                success()
+            }
+        });
+        assert_eq!(run.result.unwrap().attempts, 2);
+
+        // A success whose data cannot be read took effect: never retried.
+        let run = drive(&opt_in, &Unlimited, Instant::now(), |_| {
+            Outcome::Body(
+                200,
+                r#"{"Code":0,"RequestId":"x","Data":{"FailUsers":7}}"#.into(),
+            )
+        });
+        assert_eq!(run.result.unwrap_err().attempts(), 1);
+    }
+
+    #[test]
+    fn validation_happens_before_anything() {
+        let limiter = Gcra::new();
+        let config = config();
+        let err = Call::new(
+            &config,
+            &limiter,
+            SendCustomCommand::to_room("room", "from", "x".repeat(1025)),
+        )
+        .unwrap_err();
+        assert_eq!(err.attempts(), 0);
+        assert_eq!(err.code(), Some(ReturnCode::MESSAGE_TOO_LONG));
+        // No slot was taken.
+        let t0 = Instant::now();
+        assert_eq!(
+            limiter.reserve("SendCustomCommand", Rate::per_second(100), t0),
+            t0
+        );
+    }
+
+    #[test]
+    fn done_is_sticky_and_stray_reports_are_ignored() {
+        let config = config();
+        let mut host = FixedHost::new(UNIX_EPOCH, 1);
+        let cmd = SendCustomCommand::to_room("r", "f", "x");
+        let mut call = Call::new(&config, &Unlimited, cmd).unwrap();
+        let now = Instant::now();
+        // A report before any request is ignored.
+        call.handle_response(now, 200, br#"{"Code":1}"#);
+        let Step::Send(_) = call.poll(now, &mut host) else {
+            panic!("expected a request")
+        };
+        // Polling again without reporting: the attempt counts as lost after sending.
+        let Step::Done(Err(err)) = call.poll(now, &mut host) else {
+            panic!("expected the end")
+        };
+        assert!(err.may_have_taken_effect());
+        for _ in 0..3 {
+            call.handle_response(now, 200, br#"{"Code":0}"#);
+            assert!(matches!(call.poll(now, &mut host), Step::Done(Err(_))));
+        }
+        assert!(call.is_done());
+    }
+
+    #[test]
+    fn limiter_paces_1000_sends_at_100_per_second() {
+        let config = config();
+        let limiter = Gcra::new();
+        let t0 = Instant::now();
+        let mut host = FixedHost::new(UNIX_EPOCH, 3);
+        let mut now = t0;
+        let mut sent = Vec::new();
+        for i in 0..1000 {
+            let cmd = SendCustomCommand::to_room("r", "f", format!("m{i}"));
+            let mut call = Call::new(&config, &limiter, cmd).unwrap();
+            loop {
+                match call.poll(now, &mut host) {
+                    Step::Wait(until) => now = until,
+                    Step::Send(_) => {
+                        sent.push(now - t0);
+                        let body = br#"{"Code":0,"RequestId":"1"}"#;
+                        call.handle_response(now, 200, body);
+                    }
+                    Step::Done(r) => {
+                        r.unwrap();
+                        break;
+                    }
+                }
+            }
+        }
+        assert_eq!(sent.len(), 1000);
+        // No one-second window holds more than 100 sends...
+        for w in sent.windows(101) {
+            assert!(
+                w[100] - w[0] >= Duration::from_secs(1),
+                "{:?}",
+                (w[0], w[100])
+            );
+        }
+        // ...and the budget is used: 1,000 sends take 9.99 s.
+        assert_eq!(*sent.last().unwrap(), Duration::from_millis(9990));
+
+        // The test environment's budget is 10/s.
+        let test_env =
+            Config::new(AppId::new(8), ServerSecret::new("s").unwrap()).with_is_test(true);
+        let limiter = Gcra::new();
+        let mut last = Duration::ZERO;
+        for _ in 0..11 {
+            let run = drive(&test_env, &limiter, t0, |_| success());
+            last = run.sent[0].0;
+        }
+        assert_eq!(last, Duration::from_secs(1));
+    }
+}
