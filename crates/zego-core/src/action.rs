@@ -146,11 +146,13 @@ pub(crate) fn build_request<A: Action>(
         q.param("IsTest", if is_test { "true" } else { "false" });
     }
     let mut request = http::Request::new(Vec::new());
-    // Every byte of the URL is an unreserved character, a `%XX` escape, or one of
-    // `: / ? & = [ ]`, all of which `http::Uri` accepts; the base URL was parsed by
-    // `Endpoint`. A failure here would be a bug, reported as an unusable URI by the
-    // transport rather than a panic.
-    *request.uri_mut() = http::Uri::try_from(q.into_string()).unwrap_or_default();
+    // Every byte of the query is an unreserved character, a `%XX` escape, or one of
+    // `& = [ ]`, all of which `http::Uri` accepts; the base URL was parsed by `Endpoint`
+    // and is at most 1 KiB, and validation bounds every parameter, so the whole URL stays
+    // far below `http::Uri`'s 64 KiB limit. The property tests and fuzzers check this.
+    let uri = http::Uri::try_from(q.into_string());
+    debug_assert!(uri.is_ok(), "the encoder produced an invalid URI");
+    *request.uri_mut() = uri.unwrap_or_default();
     let headers = request.headers_mut();
     headers.insert(
         http::header::ACCEPT,
@@ -161,4 +163,95 @@ pub(crate) fn build_request<A: Action>(
         http::HeaderValue::from_static(USER_AGENT),
     );
     request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::{AppId, ServerSecret};
+    use crate::endpoint::Region;
+    use crate::{SendCustomCommand, ValidationError};
+
+    fn config() -> Config {
+        Config::new(
+            AppId::new(12345),
+            ServerSecret::new("9193cc662a4c0ec135ec71fb57194b38").unwrap(),
+        )
+    }
+
+    fn nonce() -> Nonce {
+        "4fd24687296dd9f3".parse().unwrap()
+    }
+
+    #[test]
+    fn golden_request() {
+        let config = config()
+            .with_endpoint(Region::Singapore)
+            .with_is_test(false);
+        let cmd = SendCustomCommand::to_users(
+            "room 1",
+            "userA",
+            ["user1", "用户2"],
+            "推送自定义信息-新接口 {\"k\":\"a+b&c=d/e?f#g\"}",
+        );
+        let req = prepare(&config, &cmd, &nonce(), 1_615_186_943).unwrap();
+        assert_eq!(req.method(), http::Method::GET);
+        assert_eq!(
+            req.uri().to_string(),
+            "https://rtc-api-sgp.zego.im/?Action=SendCustomCommand&RoomId=room%201&FromUserId=userA\
+             &ToUserId[]=user1&ToUserId[]=%E7%94%A8%E6%88%B72\
+             &MessageContent=%E6%8E%A8%E9%80%81%E8%87%AA%E5%AE%9A%E4%B9%89%E4%BF%A1%E6%81%AF-%E6%96%B0%E6%8E%A5%E5%8F%A3\
+             %20%7B%22k%22%3A%22a%2Bb%26c%3Dd%2Fe%3Ff%23g%22%7D\
+             &AppId=12345&SignatureNonce=4fd24687296dd9f3&Timestamp=1615186943\
+             &Signature=43e5cfcca828314675f91b001390566a&SignatureVersion=2.0&IsTest=false"
+        );
+        assert_eq!(req.headers()["accept"], "application/json");
+        assert_eq!(
+            req.headers()["user-agent"],
+            concat!("zego-rs/", env!("CARGO_PKG_VERSION"))
+        );
+        assert!(req.body().is_empty());
+    }
+
+    #[test]
+    fn secret_never_in_the_request() {
+        let config = config().with_is_test(true);
+        let cmd = SendCustomCommand::to_room("r", "f", "9193cc662a4c0ec135ec71fb57194b38");
+        let req = prepare(&config, &cmd, &nonce(), 1).unwrap();
+        let url = req.uri().to_string();
+        assert!(url.ends_with("&IsTest=true"));
+        // The content happens to equal the secret here; it appears once, as the content.
+        assert_eq!(url.matches("9193cc662a4c0ec135ec71fb57194b38").count(), 1);
+        let cmd = SendCustomCommand::to_room("r", "f", "x");
+        let req = prepare(&config, &cmd, &nonce(), 1).unwrap();
+        assert!(
+            !req.uri()
+                .to_string()
+                .contains("9193cc662a4c0ec135ec71fb57194b38")
+        );
+        assert!(!format!("{req:?}").contains("9193cc662a4c0ec135ec71fb57194b38"));
+    }
+
+    #[test]
+    fn invalid_requests_are_not_built() {
+        let cmd = SendCustomCommand::to_room("", "f", "x");
+        assert_eq!(
+            prepare(&config(), &cmd, &nonce(), 1).unwrap_err(),
+            ValidationError::Empty {
+                field: "RoomId",
+                mirrors: crate::ReturnCode::PARAMETER_ERROR
+            }
+        );
+    }
+
+    #[test]
+    fn rate_display_and_interval() {
+        assert_eq!(Rate::per_second(100).to_string(), "100/s");
+        assert_eq!(Rate::per_second(100).interval(), Duration::from_millis(10));
+        assert_eq!(Rate::new(0, Duration::from_secs(1)).count(), 1);
+        assert_eq!(
+            Rate::new(1, Duration::from_secs(10)).to_string(),
+            "1 per 10s"
+        );
+    }
 }

@@ -83,6 +83,8 @@ pub struct Call<'c, A: Action> {
     /// Random bits for the backoff jitter after the attempt in flight, drawn from the
     /// host with its nonce.
     jitter: u64,
+    /// The error of the latest attempt that failed and is being retried.
+    retrying_after: Option<Error>,
 }
 
 impl<'c, A: Action> Call<'c, A> {
@@ -99,6 +101,7 @@ impl<'c, A: Action> Call<'c, A> {
             attempts: 0,
             resigned: false,
             jitter: 0,
+            retrying_after: None,
         })
     }
 
@@ -115,6 +118,18 @@ impl<'c, A: Action> Call<'c, A> {
     /// `true` once the call is over.
     pub fn is_done(&self) -> bool {
         matches!(self.state, State::Done(_))
+    }
+
+    /// How the latest attempt failed, if it did: while the call backs off to retry, the
+    /// error that made it retry; once the call is over, its final error. `None` before
+    /// any attempt failed and after a success. Transports use it to log each attempt's
+    /// outcome (its return code and `RequestId`) without parsing the body again.
+    pub fn last_failure(&self) -> Option<&Error> {
+        match &self.state {
+            State::Done(Ok(_)) => None,
+            State::Done(Err(error)) => Some(error),
+            _ => self.retrying_after.as_ref(),
+        }
     }
 
     /// The largest response body the transport should read; see [`MAX_BODY_BYTES`].
@@ -224,6 +239,7 @@ impl<'c, A: Action> Call<'c, A> {
                 if resign {
                     self.resigned = true;
                 }
+                self.retrying_after = Some(error);
                 State::Backoff(now + delay)
             }
             _ => State::Done(Err(error)),
@@ -614,5 +630,42 @@ mod tests {
             last = run.sent[0].0;
         }
         assert_eq!(last, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn last_failure_follows_each_attempt() {
+        let config = config();
+        let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 3);
+        let cmd = SendCustomCommand::to_users("room", "from", ["a"], "hello");
+        let mut call = Call::new(&config, &Unlimited, cmd).unwrap();
+        let mut now = Instant::now();
+        assert!(call.last_failure().is_none());
+        let mut seen = Vec::new();
+        loop {
+            match call.poll(now, &mut host) {
+                Step::Wait(until) => now = until,
+                Step::Send(_) => {
+                    let body = if call.attempts() == 1 {
+                        r#"{"Code":50013,"Message":"m","RequestId":"first"}"#
+                    } else {
+                        r#"{"Code":0,"Message":"success","RequestId":"ok","Data":{"FailUsers":[]}}"#
+                    };
+                    call.handle_response(now, 200, body.as_bytes());
+                    seen.push(call.last_failure().and_then(|e| e.api()).map(|a| a.request_id.clone()));
+                }
+                Step::Done(result) => {
+                    assert!(result.is_ok());
+                    break;
+                }
+            }
+        }
+        assert_eq!(seen, [Some("first".to_owned()), None]);
+
+        let mut call = Call::new(&config, &Unlimited, SendCustomCommand::to_room("r", "f", "x")).unwrap();
+        assert!(matches!(call.poll(now, &mut host), Step::Send(_)));
+        call.handle_failure(now, TransportFailure::maybe_sent("reset"));
+        let last = call.last_failure().expect("the final error");
+        assert!(last.may_have_taken_effect());
+        assert!(matches!(call.poll(now, &mut host), Step::Done(Err(e)) if &e == last));
     }
 }

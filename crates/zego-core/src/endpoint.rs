@@ -83,6 +83,9 @@ impl fmt::Display for Region {
     }
 }
 
+/// The longest custom base URL accepted, in bytes.
+pub const MAX_BASE_URL_BYTES: usize = 1024;
+
 /// The base URL requests are sent to, always ending in `/`.
 ///
 /// ```
@@ -138,6 +141,9 @@ impl Endpoint {
             url: redact_userinfo(url),
             reason,
         };
+        if url.trim().len() > MAX_BASE_URL_BYTES {
+            return Err(bad("longer than 1024 bytes"));
+        }
         let uri: http::Uri = url.trim().parse().map_err(|_| bad("not a URL"))?;
         let scheme = uri
             .scheme_str()
@@ -236,6 +242,8 @@ mod tests {
         let e = Endpoint::custom("https://u:p@x/").unwrap_err().to_string();
         assert!(!e.contains("u:p"), "{e}");
         assert!(Endpoint::custom("https://x/?a=b").is_err());
+        let long = format!("https://x/{}", "p".repeat(1024));
+        assert!(Endpoint::custom(&long).is_err());
         assert!(Endpoint::loopback_http("http://localhost:1").is_ok());
         assert!(Endpoint::loopback_http("http://127.8.9.10:1").is_ok());
         assert!(Endpoint::loopback_http("http://[::1]:1").is_ok());

@@ -83,6 +83,22 @@ pub enum ValidationError {
         /// The code the server would answer.
         mirrors: ReturnCode,
     },
+    /// One element of an array parameter is longer than its limit.
+    #[error(
+        "{field} element {index} is {size} bytes, over the limit of {limit} bytes (the server would answer {mirrors})"
+    )]
+    ElementTooLong {
+        /// The parameter, as named on the wire.
+        field: &'static str,
+        /// The position of the element, from 0.
+        index: usize,
+        /// The limit in bytes.
+        limit: usize,
+        /// The size it has, in bytes.
+        size: usize,
+        /// The code the server would answer.
+        mirrors: ReturnCode,
+    },
     /// An array parameter has too many elements.
     #[error(
         "{field} has {count} distinct users, over the limit of {limit} per call (the server would answer {mirrors}); send to more users with a fan-out"
@@ -106,6 +122,7 @@ impl ValidationError {
             ValidationError::Empty { field, .. }
             | ValidationError::EmptyElement { field, .. }
             | ValidationError::TooLong { field, .. }
+            | ValidationError::ElementTooLong { field, .. }
             | ValidationError::TooMany { field, .. } => field,
         }
     }
@@ -116,6 +133,7 @@ impl ValidationError {
             ValidationError::Empty { mirrors, .. }
             | ValidationError::EmptyElement { mirrors, .. }
             | ValidationError::TooLong { mirrors, .. }
+            | ValidationError::ElementTooLong { mirrors, .. }
             | ValidationError::TooMany { mirrors, .. } => *mirrors,
         }
     }

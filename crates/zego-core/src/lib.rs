@@ -55,8 +55,8 @@ mod sign;
 
 pub use action::{Action, Rate, USER_AGENT, prepare};
 pub use actions::send_custom_command::{
-    CustomCommandData, FailedUser, MAX_CONTENT_BYTES, MAX_TARGETS, SendCustomCommand,
-    SendCustomCommandReply,
+    CustomCommandData, FailedUser, MAX_CONTENT_BYTES, MAX_ROOM_ID_BYTES, MAX_TARGETS,
+    MAX_USER_ID_BYTES, SendCustomCommand, SendCustomCommandReply,
 };
 pub use code::{CodeClass, ReturnCode};
 pub use config::Config;

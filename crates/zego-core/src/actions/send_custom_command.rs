@@ -15,6 +15,12 @@ pub const MAX_TARGETS: usize = 10;
 /// The largest `MessageContent`, in UTF-8 bytes before URL encoding.
 pub const MAX_CONTENT_BYTES: usize = 1024;
 
+/// The longest room ID, in bytes: the limit of the ZEGO client SDKs, which create rooms.
+pub const MAX_ROOM_ID_BYTES: usize = 128;
+
+/// The longest user ID, in bytes: the limit of the ZEGO client SDKs, which log users in.
+pub const MAX_USER_ID_BYTES: usize = 64;
+
 /// `SendCustomCommand`: sends a custom message to up to 10 users of a room, or to every
 /// user in it. Receivers get it in the client SDK's `onIMRecvCustomCommand` callback.
 ///
@@ -27,9 +33,9 @@ pub const MAX_CONTENT_BYTES: usize = 1024;
 /// - A user named twice is sent the message once: targets are merged, keeping the first
 ///   occurrence's order, before the limit of 10 is checked.
 ///
-/// Limits, checked before anything is sent: `RoomId` and `FromUserId` non-empty, every
-/// target non-empty, 1 to 10 distinct targets (more: split them with a fan-out),
-/// content of 1 to 1024 UTF-8 bytes.
+/// Limits, checked before anything is sent: `RoomId` of 1 to 128 bytes, `FromUserId`
+/// and every target of 1 to 64 bytes (the client SDKs' limits), 1 to 10 distinct targets
+/// (more: split them with a [`FanOut`](crate::FanOut)), content of 1 to 1024 UTF-8 bytes.
 ///
 /// ```
 /// use zego_core::{Action, SendCustomCommand};
@@ -127,12 +133,8 @@ impl SendCustomCommand {
 
     /// Every check but the limit of 10 targets: what a fan-out needs.
     pub(crate) fn validate_shape(&self) -> Result<(), ValidationError> {
-        require("RoomId", &self.room_id, ReturnCode::PARAMETER_ERROR)?;
-        require(
-            "FromUserId",
-            &self.from_user_id,
-            ReturnCode::PARAMETER_ERROR,
-        )?;
+        identifier("RoomId", &self.room_id, MAX_ROOM_ID_BYTES)?;
+        identifier("FromUserId", &self.from_user_id, MAX_USER_ID_BYTES)?;
         if let Targets::Users(users) = &self.targets {
             if users.is_empty() {
                 return Err(ValidationError::Empty {
@@ -140,12 +142,23 @@ impl SendCustomCommand {
                     mirrors: ReturnCode::PARAMETER_ERROR,
                 });
             }
-            if let Some(index) = users.iter().position(String::is_empty) {
-                return Err(ValidationError::EmptyElement {
-                    field: "ToUserId[]",
-                    index,
-                    mirrors: ReturnCode::PARAMETER_ERROR,
-                });
+            for (index, user) in users.iter().enumerate() {
+                if user.is_empty() {
+                    return Err(ValidationError::EmptyElement {
+                        field: "ToUserId[]",
+                        index,
+                        mirrors: ReturnCode::PARAMETER_ERROR,
+                    });
+                }
+                if user.len() > MAX_USER_ID_BYTES {
+                    return Err(ValidationError::ElementTooLong {
+                        field: "ToUserId[]",
+                        index,
+                        limit: MAX_USER_ID_BYTES,
+                        size: user.len(),
+                        mirrors: ReturnCode::PARAMETER_TOO_LONG,
+                    });
+                }
             }
         }
         require(
@@ -170,6 +183,12 @@ impl SendCustomCommand {
             content: self.content.clone(),
         }
     }
+}
+
+/// An ID must be present (code 2) and within its length (code 3).
+fn identifier(field: &'static str, value: &str, limit: usize) -> Result<(), ValidationError> {
+    require(field, value, ReturnCode::PARAMETER_ERROR)?;
+    at_most(field, value, limit, ReturnCode::PARAMETER_TOO_LONG)
 }
 
 impl Action for SendCustomCommand {
@@ -329,6 +348,47 @@ mod tests {
         let cmd = SendCustomCommand::to_users("r", "f", list, "x");
         assert_eq!(cmd.targets(), users(10).as_slice());
         assert_eq!(cmd.validate(), Ok(()));
+    }
+
+    #[test]
+    fn id_lengths() {
+        let ok =
+            SendCustomCommand::to_users("r".repeat(128), "f".repeat(64), ["u".repeat(64)], "x");
+        assert_eq!(ok.validate(), Ok(()));
+        let e = SendCustomCommand::to_room("r".repeat(129), "f", "x")
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            e,
+            ValidationError::TooLong {
+                field: "RoomId",
+                limit: 128,
+                size: 129,
+                mirrors: ReturnCode::PARAMETER_TOO_LONG
+            }
+        );
+        let e = SendCustomCommand::to_room("r", "f".repeat(65), "x")
+            .validate()
+            .unwrap_err();
+        assert_eq!(e.field(), "FromUserId");
+        let e = SendCustomCommand::to_users("r", "f", ["a", &"u".repeat(65)], "x")
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            e,
+            ValidationError::ElementTooLong {
+                field: "ToUserId[]",
+                index: 1,
+                limit: 64,
+                size: 65,
+                mirrors: ReturnCode::PARAMETER_TOO_LONG
+            }
+        );
+        assert!(
+            e.to_string()
+                .contains("element 1 is 65 bytes, over the limit of 64"),
+            "{e}"
+        );
     }
 
     #[test]
