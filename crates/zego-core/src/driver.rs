@@ -651,7 +651,11 @@ mod tests {
                         r#"{"Code":0,"Message":"success","RequestId":"ok","Data":{"FailUsers":[]}}"#
                     };
                     call.handle_response(now, 200, body.as_bytes());
-                    seen.push(call.last_failure().and_then(|e| e.api()).map(|a| a.request_id.clone()));
+                    seen.push(
+                        call.last_failure()
+                            .and_then(|e| e.api())
+                            .map(|a| a.request_id.clone()),
+                    );
                 }
                 Step::Done(result) => {
                     assert!(result.is_ok());
@@ -661,11 +665,16 @@ mod tests {
         }
         assert_eq!(seen, [Some("first".to_owned()), None]);
 
-        let mut call = Call::new(&config, &Unlimited, SendCustomCommand::to_room("r", "f", "x")).unwrap();
+        let mut call = Call::new(
+            &config,
+            &Unlimited,
+            SendCustomCommand::to_room("r", "f", "x"),
+        )
+        .unwrap();
         assert!(matches!(call.poll(now, &mut host), Step::Send(_)));
         call.handle_failure(now, TransportFailure::maybe_sent("reset"));
-        let last = call.last_failure().expect("the final error");
+        let last = call.last_failure().cloned().expect("the final error");
         assert!(last.may_have_taken_effect());
-        assert!(matches!(call.poll(now, &mut host), Step::Done(Err(e)) if &e == last));
+        assert!(matches!(call.poll(now, &mut host), Step::Done(Err(e)) if e == last));
     }
 }
