@@ -1,1 +1,58 @@
-//! zego-ureq (under construction).
+//! A blocking client of the ZEGO real-time server API, on ureq and rustls.
+//!
+//! ```
+//! use zego_ureq::{AppId, Client, Endpoint, SendCustomCommand, ServerSecret};
+//! use zego_mock::{App, MockServer};
+//!
+//! // A local ZEGO server for this example; against the real service, leave out
+//! // `.endpoint(..)` (or pick a `.region(..)`).
+//! let mock = MockServer::builder()
+//!     .app(App::new(AppId::new(1234567890), "0123456789abcdef0123456789abcdef"))
+//!     .user("room-1", "alice")
+//!     .start()?;
+//!
+//! let secret = ServerSecret::new("0123456789abcdef0123456789abcdef")?;
+//! let client = Client::builder(AppId::new(1234567890), secret)
+//!     .endpoint(Endpoint::loopback_http(&mock.base_url())?)
+//!     .build()?;
+//!
+//! let message = SendCustomCommand::to_users("room-1", "server", ["alice", "bob"], "hello");
+//! let reply = client.send_custom_command(message)?;
+//! assert_eq!(reply.failed_users().len(), 1, "bob is not in the room");
+//! assert_eq!(mock.inbox("alice")[0].content, "hello");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The [`Client`] is cheap to clone (clones share one connection pool and one rate
+//! budget) and can be used from many threads at once. It runs no async runtime: from
+//! async code, call it inside `tokio::task::spawn_blocking`. Everything that decides —
+//! validation, signing, pacing, retries, fan-out — is in [`zego_core`], re-exported here,
+//! so an application depends on this crate alone; this crate reads the clock and the OS
+//! random source, sleeps, and moves bytes.
+//!
+//! Defaults:
+//! - TLS by rustls with the ring provider and the webpki root certificates (the feature
+//!   `native-roots` uses the platform's verifier instead); plain `http` only for a
+//!   loopback test server, through [`Endpoint::loopback_http`].
+//! - HTTP/1.1 with keep-alive; redirects are never followed; no proxy; every response
+//!   body is read whatever its HTTP status.
+//! - Connect timeout 5 s, attempt timeout 10 s, response bodies read up to
+//!   [`MAX_BODY_BYTES`].
+//! - Retries by [`RetryPolicy::default`]: throttled and transient codes, connections that
+//!   could not be made, an expired signature once; never a request that may have reached
+//!   the server, unless [`ClientBuilder::unsafe_retries`] says so.
+//! - The vendor's rate budget per call (100/s for `SendCustomCommand`, 10/s with
+//!   `IsTest=true`), shared by every clone.
+//!
+//! Tracing: each call runs in a `zego.call` span (with the `action`), each attempt in a
+//! `zego.attempt` span (with the `attempt` number); events carry the return `code` and
+//! the `request_id`. The secret, the signature and the URL are never logged.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod client;
+
+pub use client::{BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+/// The sans-IO core this client drives.
+pub use zego_core as core;
+pub use zego_core::*;

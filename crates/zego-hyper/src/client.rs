@@ -1,0 +1,469 @@
+//! [`Client`] and its builder.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Incoming};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use tracing::Instrument;
+use zego_core::{
+    Action, AppId, Call, Config, Endpoint, Error, FanOut, FanOutReply, Gcra, MAX_BODY_BYTES, Rate,
+    RateLimiter, Region, Reply, RetryPolicy, SendCustomCommand, SendCustomCommandReply,
+    ServerSecret, Step, SystemHost, TransportFailure, Unlimited, ValidationError,
+};
+
+/// How long establishing a connection (TCP and TLS) may take, unless
+/// [`ClientBuilder::connect_timeout`] says otherwise: 5 seconds.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one attempt (connecting, sending, and reading the whole response) may take,
+/// unless [`ClientBuilder::timeout`] says otherwise: 10 seconds.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long an idle keep-alive connection stays in the pool.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+type HttpClient = HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+/// An async client of the ZEGO server API.
+///
+/// Cheap to clone: every clone shares one connection pool and one rate budget. It is
+/// `Send + Sync`, and its futures are `Send`, so one client serves many tasks at once. It
+/// must be used inside a tokio runtime (with the time driver enabled).
+///
+/// Each call goes through the core's call driver ([`Call`]): validation before any I/O,
+/// a fresh signature per attempt, pacing by the shared [`RateLimiter`], and retries by
+/// the [`RetryPolicy`].
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    limiter: Arc<dyn RateLimiter>,
+    http: HttpClient,
+    connect_timeout: Duration,
+    timeout: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("app_id", &self.inner.config.app_id())
+            .field("endpoint", &self.inner.config.endpoint().base_url())
+            .field("is_test", &self.inner.config.is_test())
+            .field("retry_policy", self.inner.config.retry_policy())
+            .field("rate_limiter", &self.inner.limiter)
+            .field("connect_timeout", &self.inner.connect_timeout)
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Client`]; see [`Client::builder`].
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    config: Config,
+    unsafe_retries: Option<bool>,
+    limiter: Option<Arc<dyn RateLimiter>>,
+    connect_timeout: Duration,
+    timeout: Duration,
+}
+
+/// A client that could not be built.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The TLS configuration could not be built (for example, no usable root
+    /// certificate was found in the platform's store).
+    Tls(String),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Tls(reason) => write!(f, "the tls configuration failed: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl Client {
+    /// Starts building a client for an application. The defaults: the unified host
+    /// (`https://rtc-api.zego.im/`), no `IsTest`, a connect timeout of 5 s, an attempt
+    /// timeout of 10 s, [`RetryPolicy::default`] (no retry after a request may have
+    /// reached the server), and the vendor's rate budget for each call, shared by every
+    /// clone of the client.
+    pub fn builder(app_id: AppId, secret: ServerSecret) -> ClientBuilder {
+        ClientBuilder {
+            config: Config::new(app_id, secret),
+            unsafe_retries: None,
+            limiter: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+
+    /// The configuration every call uses.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Sends one call, with pacing and retries, and returns its reply or how it failed.
+    ///
+    /// A request that fails validation returns [`Error::Invalid`] before anything is sent.
+    pub async fn send<A>(&self, action: A) -> Result<Reply<A::Data>, Error>
+    where
+        A: Action + Send,
+        A::Data: Send,
+    {
+        let span = tracing::info_span!("zego.call", action = A::NAME);
+        self.drive(action).instrument(span).await
+    }
+
+    /// Sends a custom message to up to 10 users of a room, or to the whole room. For more
+    /// users, use [`Client::fan_out`].
+    pub async fn send_custom_command(
+        &self,
+        command: SendCustomCommand,
+    ) -> Result<SendCustomCommandReply, Error> {
+        self.send(command).await
+    }
+
+    /// Sends a custom message to any number of users, as calls of at most 10 users paced
+    /// by the client's rate budget, one after the other, and merges their results. The
+    /// message is checked once, before anything is sent; a call that fails as a whole is
+    /// reported in [`FanOutReply::failed_chunks`] with its users.
+    pub async fn fan_out(
+        &self,
+        command: SendCustomCommand,
+    ) -> Result<FanOutReply, ValidationError> {
+        let mut fan_out = FanOut::new(command)?;
+        let span = tracing::info_span!("zego.fan_out", calls = fan_out.call_count());
+        let reply = async move {
+            while let Some(call) = fan_out.next_call() {
+                let result = self.send(call).await;
+                fan_out.record(result);
+            }
+            let reply = fan_out.finish();
+            tracing::debug!(
+                calls = reply.calls,
+                attempts = reply.attempts,
+                failed_users = reply.failed_users.len(),
+                failed_calls = reply.failed_chunks.len(),
+                "fan-out finished"
+            );
+            reply
+        }
+        .instrument(span)
+        .await;
+        Ok(reply)
+    }
+
+    async fn drive<A: Action>(&self, action: A) -> Result<Reply<A::Data>, Error> {
+        let inner = &*self.inner;
+        let mut call = Call::new(&inner.config, &*inner.limiter, action).inspect_err(|e| {
+            tracing::debug!(error = %e, "invalid request, nothing sent");
+        })?;
+        loop {
+            match call.poll(Instant::now(), &mut SystemHost) {
+                Step::Wait(until) => {
+                    tokio::time::sleep_until(tokio::time::Instant::from_std(until)).await;
+                }
+                Step::Send(request) => {
+                    let span = tracing::debug_span!("zego.attempt", attempt = call.attempts());
+                    let outcome = self.attempt(request).instrument(span.clone()).await;
+                    let now = Instant::now();
+                    match outcome {
+                        Ok((status, body)) => call.handle_response(now, status, &body),
+                        Err(failure) => call.handle_failure(now, failure),
+                    }
+                    span.in_scope(|| log_attempt(&call));
+                }
+                Step::Done(result) => {
+                    log_result(&result);
+                    return result;
+                }
+            }
+        }
+    }
+
+    /// One exchange: send, then read the body up to the core's cap plus one byte, all
+    /// within the attempt timeout.
+    async fn attempt(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<(u16, Vec<u8>), TransportFailure> {
+        let request = request.map(|body| Full::new(Bytes::from(body)));
+        let exchange = async {
+            let response = self.inner.http.request(request).await.map_err(|e| {
+                // The outer error only names its kind ("client error (Connect)").
+                let cause = std::error::Error::source(&e).map_or_else(|| describe(&e), describe);
+                if e.is_connect() {
+                    TransportFailure::not_sent(format!("could not connect: {cause}"))
+                } else {
+                    TransportFailure::maybe_sent(format!("the exchange failed: {cause}"))
+                }
+            })?;
+            let status = response.status().as_u16();
+            tracing::trace!(status, "response head received");
+            let body = read_capped(response.into_body(), MAX_BODY_BYTES + 1)
+                .await
+                .map_err(|e| {
+                    TransportFailure::maybe_sent(format!(
+                        "reading the response body failed: {}",
+                        describe(&e)
+                    ))
+                })?;
+            Ok((status, body))
+        };
+        match tokio::time::timeout(self.inner.timeout, exchange).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(TransportFailure::maybe_sent(format!(
+                "no complete response within the attempt timeout of {:?}",
+                self.inner.timeout
+            ))),
+        }
+    }
+}
+
+/// Reads a body up to `cap` bytes; the rest, if any, is left unread (the connection is
+/// then closed rather than reused).
+async fn read_capped(mut body: Incoming, cap: usize) -> Result<Vec<u8>, hyper::Error> {
+    let hint = body.size_hint().exact().unwrap_or(0);
+    let mut buf = Vec::with_capacity(usize::try_from(hint).unwrap_or(cap).min(cap));
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            let room = cap - buf.len();
+            buf.extend_from_slice(&data[..data.len().min(room)]);
+            if buf.len() >= cap {
+                break;
+            }
+        }
+    }
+    Ok(buf)
+}
+
+/// An error and its causes, in lower case. hyper's and hyper-util's errors never carry
+/// the request's URL (which holds the signature).
+fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text.to_lowercase()
+}
+
+/// Logs how the attempt just reported ended, when it failed.
+fn log_attempt<A: Action>(call: &Call<'_, A>) {
+    if let Some(error) = call.last_failure() {
+        let api = error.api();
+        let retrying = !call.is_done();
+        tracing::debug!(
+            code = error.code().map(|c| c.get()),
+            request_id = api.map(|a| a.request_id.as_str()),
+            may_have_taken_effect = error.may_have_taken_effect(),
+            retrying,
+            error = %error,
+            "attempt failed"
+        );
+    }
+}
+
+/// Logs how a call ended.
+fn log_result<D>(result: &Result<Reply<D>, Error>) {
+    match result {
+        Ok(reply) => tracing::debug!(
+            code = 0,
+            request_id = reply.request_id.as_str(),
+            attempts = reply.attempts,
+            "call succeeded"
+        ),
+        Err(error) => tracing::info!(
+            code = error.code().map(|c| c.get()),
+            request_id = error.api().map(|a| a.request_id.as_str()),
+            attempts = error.attempts(),
+            error = %error,
+            "call failed"
+        ),
+    }
+}
+
+impl ClientBuilder {
+    /// Sends to the host of a region instead of the unified host.
+    pub fn region(mut self, region: Region) -> Self {
+        self.config = self.config.with_endpoint(region);
+        self
+    }
+
+    /// Sends to another base URL: a region, a proxy over `https`, or a local test server
+    /// ([`Endpoint::loopback_http`], the only way to use plain `http`).
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.config = self.config.with_endpoint(endpoint);
+        self
+    }
+
+    /// Sends `IsTest=true` or `false` (only apps created on or before 2021-11-16 need it).
+    /// `true` also selects the test environment's lower rate budget.
+    pub fn is_test(mut self, is_test: bool) -> Self {
+        self.config = self.config.with_is_test(is_test);
+        self
+    }
+
+    /// How long establishing a connection (TCP and TLS) may take. A connection that
+    /// cannot be established is retried: the request was not sent.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take, from sending to the end of the response body. A
+    /// timeout after sending is not retried by default: the request may have taken
+    /// effect.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Replaces the retry policy.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.config = self.config.with_retry_policy(policy);
+        self
+    }
+
+    /// Also retries attempts that may have reached the server (a timeout, a dropped
+    /// connection, a body that is not the envelope). `SendCustomCommand` has no
+    /// idempotency key, so this can deliver a message twice. Off by default; it applies
+    /// over [`ClientBuilder::retry_policy`] whatever the order of the two.
+    pub fn unsafe_retries(mut self, enabled: bool) -> Self {
+        self.unsafe_retries = Some(enabled);
+        self
+    }
+
+    /// Paces calls with this limiter, for example one shared with other clients or
+    /// kept outside the process.
+    pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// Paces every call at `rate` instead of the vendor's budget for it (give each
+    /// process its share of an AppId's budget).
+    pub fn rate_limit(self, rate: Rate) -> Self {
+        self.rate_limiter(Arc::new(Gcra::with_rate(rate)))
+    }
+
+    /// Does not pace at all (the server answers 206 when its budget is exceeded, and
+    /// the retry policy waits then).
+    pub fn no_rate_limit(self) -> Self {
+        self.rate_limiter(Arc::new(Unlimited))
+    }
+
+    /// Builds the client: TLS by rustls with the ring provider and the webpki roots (the
+    /// platform's roots with the `native-roots` feature), HTTP/1.1 with keep-alive,
+    /// redirects never followed.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let mut config = self.config;
+        if let Some(enabled) = self.unsafe_retries {
+            let policy = config.retry_policy().clone().with_unsafe_retries(enabled);
+            config = config.with_retry_policy(policy);
+        }
+        let mut tcp = HttpConnector::new();
+        // The scheme is checked by `Endpoint` (plain http only on loopback) and by the
+        // TLS connector, which wraps this one.
+        tcp.enforce_http(false);
+        tcp.set_connect_timeout(Some(self.connect_timeout));
+        tcp.set_nodelay(true);
+        let provider = rustls::crypto::ring::default_provider();
+        #[cfg(not(feature = "native-roots"))]
+        let tls = HttpsConnectorBuilder::new()
+            .with_provider_and_webpki_roots(provider)
+            .map_err(|e| BuildError::Tls(e.to_string().to_lowercase()))?;
+        #[cfg(feature = "native-roots")]
+        let tls = HttpsConnectorBuilder::new()
+            .with_provider_and_native_roots(provider)
+            .map_err(|e| BuildError::Tls(e.to_string().to_lowercase()))?;
+        let connector = tls.https_or_http().enable_http1().wrap_connector(tcp);
+        let http = HyperClient::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .build(connector);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                limiter: self.limiter.unwrap_or_else(|| Arc::new(Gcra::new())),
+                http,
+                connect_timeout: self.connect_timeout,
+                timeout: self.timeout,
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> ServerSecret {
+        ServerSecret::new("0123456789abcdef0123456789abcdef").unwrap()
+    }
+
+    #[test]
+    fn defaults_and_debug_without_secret() {
+        let client = Client::builder(AppId::new(7), secret()).build().unwrap();
+        assert_eq!(
+            client.config().endpoint().base_url(),
+            "https://rtc-api.zego.im/"
+        );
+        assert!(!client.config().retry_policy().unsafe_retries());
+        assert_eq!(client.inner.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(client.inner.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
+        let debug = format!("{client:?}");
+        assert!(!debug.contains("0123456789abcdef"), "{debug}");
+        assert!(debug.contains("Gcra"), "{debug}");
+    }
+
+    #[test]
+    fn unsafe_retries_apply_over_the_policy_in_any_order() {
+        let a = Client::builder(AppId::new(7), secret())
+            .unsafe_retries(true)
+            .retry_policy(RetryPolicy::default().with_max_attempts(5))
+            .build()
+            .unwrap();
+        assert!(a.config().retry_policy().unsafe_retries());
+        assert_eq!(a.config().retry_policy().max_attempts(), 5);
+        let b = Client::builder(AppId::new(7), secret())
+            .region(Region::Frankfurt)
+            .is_test(true)
+            .no_rate_limit()
+            .build()
+            .unwrap();
+        assert_eq!(
+            b.config().endpoint().base_url(),
+            "https://rtc-api-fra.zego.im/"
+        );
+        assert_eq!(b.config().is_test(), Some(true));
+        assert!(format!("{b:?}").contains("Unlimited"));
+    }
+
+    #[test]
+    fn clones_share_the_budget_and_the_pool() {
+        let a = Client::builder(AppId::new(7), secret()).build().unwrap();
+        let b = a.clone();
+        assert!(Arc::ptr_eq(&a.inner, &b.inner));
+        fn is_send_sync<T: Send + Sync>(_: &T) {}
+        is_send_sync(&a);
+    }
+}
