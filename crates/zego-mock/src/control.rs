@@ -1,0 +1,261 @@
+//! The JSON control API under `/_mock/`, a path the real service does not use, so that any
+//! language can drive the mock over HTTP. Its shapes are documented in the crate docs.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use zego_core::ReturnCode;
+
+use crate::server::{ResponseBody, Shared, json_response};
+use crate::state::{Fault, FaultKind, LoggedRequest};
+
+/// Where the control API lives.
+pub(crate) const PREFIX: &str = "/_mock/";
+
+/// The largest control request body read.
+const MAX_CONTROL_BODY: usize = 64 * 1024;
+
+/// A fault as JSON: `{"kind": "code", "code": 50013, "times": 1, "action": "SendCustomCommand"}`.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct FaultSpec {
+    #[serde(flatten)]
+    kind: KindSpec,
+    #[serde(default = "one")]
+    times: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    action: Option<String>,
+}
+
+fn one() -> usize {
+    1
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum KindSpec {
+    Delay { delay_ms: u64 },
+    Code { code: i64 },
+    CloseConnection,
+    BadGateway,
+    MalformedJson,
+    TruncatedBody,
+    DeliverThenCode { code: i64 },
+    DeliverThenClose,
+}
+
+impl From<&FaultKind> for KindSpec {
+    fn from(kind: &FaultKind) -> Self {
+        match kind {
+            FaultKind::Delay(d) => KindSpec::Delay {
+                delay_ms: u64::try_from(d.as_millis()).unwrap_or(u64::MAX),
+            },
+            FaultKind::Code(c) => KindSpec::Code { code: c.get() },
+            FaultKind::CloseConnection => KindSpec::CloseConnection,
+            FaultKind::BadGateway => KindSpec::BadGateway,
+            FaultKind::MalformedJson => KindSpec::MalformedJson,
+            FaultKind::TruncatedBody => KindSpec::TruncatedBody,
+            FaultKind::DeliverThenCode(c) => KindSpec::DeliverThenCode { code: c.get() },
+            FaultKind::DeliverThenClose => KindSpec::DeliverThenClose,
+        }
+    }
+}
+
+impl From<KindSpec> for FaultKind {
+    fn from(spec: KindSpec) -> Self {
+        match spec {
+            KindSpec::Delay { delay_ms } => FaultKind::Delay(Duration::from_millis(delay_ms)),
+            KindSpec::Code { code } => FaultKind::Code(ReturnCode::new(code)),
+            KindSpec::CloseConnection => FaultKind::CloseConnection,
+            KindSpec::BadGateway => FaultKind::BadGateway,
+            KindSpec::MalformedJson => FaultKind::MalformedJson,
+            KindSpec::TruncatedBody => FaultKind::TruncatedBody,
+            KindSpec::DeliverThenCode { code } => FaultKind::DeliverThenCode(ReturnCode::new(code)),
+            KindSpec::DeliverThenClose => FaultKind::DeliverThenClose,
+        }
+    }
+}
+
+impl From<&Fault> for FaultSpec {
+    fn from(fault: &Fault) -> Self {
+        FaultSpec {
+            kind: fault.kind().into(),
+            times: fault.remaining(),
+            action: fault.action_filter().map(str::to_owned),
+        }
+    }
+}
+
+impl From<FaultSpec> for Fault {
+    fn from(spec: FaultSpec) -> Self {
+        let fault = Fault::new(spec.kind.into()).times(spec.times);
+        match spec.action {
+            Some(action) => fault.action(&action),
+            None => fault,
+        }
+    }
+}
+
+/// `{"room_id": ..., "user_id": ..., "online": true}`.
+#[derive(Debug, Serialize, Deserialize)]
+struct UserSpec {
+    room_id: String,
+    user_id: String,
+    online: bool,
+}
+
+fn logged(entry: &LoggedRequest) -> Value {
+    json!({
+        "action": entry.action,
+        "app_id": entry.app_id,
+        "query": entry.query,
+        "code": entry.code,
+        "request_id": entry.request_id,
+        "fault": entry.fault.as_ref().map(KindSpec::from),
+    })
+}
+
+fn ok() -> Response<ResponseBody> {
+    json_response(StatusCode::OK, &json!({"ok": true}))
+}
+
+fn error(status: StatusCode, message: String) -> Response<ResponseBody> {
+    json_response(status, &json!({ "error": message }))
+}
+
+/// Reads and decodes a JSON body of at most [`MAX_CONTROL_BODY`] bytes.
+async fn read_json<T: serde::de::DeserializeOwned>(
+    request: Request<Incoming>,
+) -> Result<T, Response<ResponseBody>> {
+    let bytes: Bytes = match Limited::new(request.into_body(), MAX_CONTROL_BODY)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                format!("cannot read the body (at most {MAX_CONTROL_BODY} bytes): {e}"),
+            ));
+        }
+    };
+    serde_json::from_slice(&bytes)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")))
+}
+
+/// Answers one control request.
+pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<ResponseBody> {
+    let path = request.uri().path().to_owned();
+    let route = path.strip_prefix(PREFIX).unwrap_or_default();
+    let method = request.method().clone();
+    match (&method, route) {
+        (&Method::GET, route) if route.starts_with("inbox/") => {
+            let encoded = &route["inbox/".len()..];
+            let user = percent_encoding::percent_decode_str(encoded).decode_utf8_lossy();
+            let inbox = shared.lock().inbox(&user);
+            json_response(StatusCode::OK, &json!(inbox))
+        }
+        (&Method::GET, "users") => {
+            let users: Vec<UserSpec> = shared
+                .lock()
+                .rooms
+                .iter()
+                .flat_map(|(room, users)| {
+                    users.iter().map(|(user, &online)| UserSpec {
+                        room_id: room.clone(),
+                        user_id: user.clone(),
+                        online,
+                    })
+                })
+                .collect();
+            json_response(StatusCode::OK, &json!(users))
+        }
+        (&Method::POST, "users") => match read_json::<UserSpec>(request).await {
+            Ok(spec) => {
+                shared
+                    .lock()
+                    .set_online(&spec.room_id, &spec.user_id, spec.online);
+                ok()
+            }
+            Err(response) => response,
+        },
+        (&Method::GET, "faults") => {
+            let faults: Vec<FaultSpec> = shared.lock().faults.iter().map(FaultSpec::from).collect();
+            json_response(StatusCode::OK, &json!(faults))
+        }
+        (&Method::POST, "faults") => match read_json::<FaultSpec>(request).await {
+            Ok(spec) => {
+                shared.lock().inject(spec.into());
+                ok()
+            }
+            Err(response) => response,
+        },
+        (&Method::GET, "requests") => {
+            let entries: Vec<Value> = shared.lock().log.iter().map(logged).collect();
+            json_response(StatusCode::OK, &Value::Array(entries))
+        }
+        (&Method::POST, "reset") => {
+            shared.lock().reset();
+            ok()
+        }
+        (_, "users" | "faults" | "requests" | "reset") => error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not allowed on {path}"),
+        ),
+        (_, route) if route.starts_with("inbox/") => error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not allowed on {path}"),
+        ),
+        _ => error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no control endpoint {path}: see GET /_mock/inbox/<user>, GET|POST /_mock/users, \
+                 GET|POST /_mock/faults, GET /_mock/requests, POST /_mock/reset"
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_json_round_trips() {
+        for (text, fault) in [
+            (
+                r#"{"kind":"delay","delay_ms":1500,"times":2,"action":"SendCustomCommand"}"#,
+                Fault::new(FaultKind::Delay(Duration::from_millis(1500)))
+                    .times(2)
+                    .action("SendCustomCommand"),
+            ),
+            (
+                r#"{"kind":"code","code":50013,"times":1}"#,
+                Fault::new(FaultKind::Code(ReturnCode::CUSTOM_MESSAGE_SEND_FAILED)),
+            ),
+            (
+                r#"{"kind":"deliver_then_code","code":50013,"times":1}"#,
+                Fault::new(FaultKind::DeliverThenCode(ReturnCode::new(50013))),
+            ),
+            (
+                r#"{"kind":"close_connection","times":1}"#,
+                Fault::new(FaultKind::CloseConnection),
+            ),
+        ] {
+            let spec: FaultSpec = serde_json::from_str(text).unwrap();
+            assert_eq!(Fault::from(spec), fault);
+            assert_eq!(
+                serde_json::to_string(&FaultSpec::from(&fault)).unwrap(),
+                text
+            );
+        }
+        let spec: FaultSpec = serde_json::from_str(r#"{"kind":"bad_gateway"}"#).unwrap();
+        assert_eq!(Fault::from(spec), Fault::new(FaultKind::BadGateway));
+        assert!(serde_json::from_str::<FaultSpec>(r#"{"kind":"explode"}"#).is_err());
+        assert!(serde_json::from_str::<FaultSpec>(r#"{"kind":"code"}"#).is_err());
+    }
+}

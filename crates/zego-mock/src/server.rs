@@ -1,0 +1,358 @@
+//! The HTTP side: the accept loop, one hyper HTTP/1.1 connection per socket, the API
+//! path with its faults, and the caps that keep untrusted input harmless.
+
+use std::convert::Infallible;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode, header};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Body, Frame, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use zego_core::ReturnCode;
+
+use crate::control;
+use crate::gateway::{self, Now, Outcome, Params};
+use crate::state::{FaultKind, LoggedRequest, State};
+
+/// The longest request target (path and query) answered; a longer one gets HTTP 414.
+pub const MAX_URI_BYTES: usize = 16 * 1024;
+
+/// The largest request head (request line and headers); a larger one gets HTTP 431 and
+/// the connection is closed.
+pub const MAX_HEAD_BYTES: usize = 32 * 1024;
+
+/// The most header fields in one request; more get HTTP 431.
+pub const MAX_HEADERS: usize = 64;
+
+/// The most connections served at once; more wait in the listen backlog.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// How long a client has to send a whole request head (also the idle time after which a
+/// kept-alive connection is closed), unless the builder says otherwise.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// hyper's read buffer: room for the largest head, and never below hyper's minimum.
+const READ_BUFFER_BYTES: usize = 2 * MAX_HEAD_BYTES;
+
+/// How long a truncated body waits after its first half before the connection is cut,
+/// so that the half is on the wire first.
+const TRUNCATE_PAUSE: Duration = Duration::from_millis(20);
+
+pub(crate) type ResponseBody = BoxBody<Bytes, io::Error>;
+
+/// What the connection tasks share with the handle.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    pub(crate) header_read_timeout: Duration,
+}
+
+impl Shared {
+    pub(crate) fn new(state: State, header_read_timeout: Duration) -> Self {
+        Shared {
+            state: Mutex::new(state),
+            header_read_timeout,
+        }
+    }
+
+    /// The state. A panic elsewhere while it was held cannot leave it half-written in a
+    /// way that matters to a mock, so a poisoned lock is taken as it is.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The service's error: the connection is closed without an answer.
+#[derive(Debug)]
+pub(crate) struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// Serves connections until `shutdown` changes (or its sender is dropped).
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+            _ = shutdown.changed() => return,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    // Out of file descriptors, or a connection reset before it was
+                    // accepted: wait a little and go on.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = shutdown.changed() => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let timeout = shared.header_read_timeout;
+            let service = service_fn(move |request| handle(shared.clone(), request));
+            // Errors here are the client's (a reset, a malformed head, a timeout) or a
+            // fault's: either way the connection is over and nothing else is affected.
+            let _ = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .keep_alive(true)
+                .max_buf_size(READ_BUFFER_BYTES)
+                .max_header_size(MAX_HEAD_BYTES)
+                .max_headers(MAX_HEADERS)
+                .header_read_timeout(timeout)
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<ResponseBody>, DropConnection> {
+    let path = request.uri().path();
+    if path == control::PREFIX.trim_end_matches('/') || path.starts_with(control::PREFIX) {
+        return Ok(control::handle(&shared, request).await);
+    }
+    let target_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if target_len > MAX_URI_BYTES {
+        return Ok(text(
+            StatusCode::URI_TOO_LONG,
+            format!("request target over {MAX_URI_BYTES} bytes\n"),
+        ));
+    }
+    if path != "/" {
+        return Ok(json_response(
+            StatusCode::NOT_FOUND,
+            &json!({"error": "not found: the API is served at / and the control API under /_mock/"}),
+        ));
+    }
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    drop(request);
+    api(&shared, query).await
+}
+
+/// One API request: its fault if one is pending, else the gateway and the call.
+async fn api(shared: &Shared, query: String) -> Result<Response<ResponseBody>, DropConnection> {
+    let params = Params::parse(&query);
+    let action = params.first("Action").map(str::to_owned);
+    let fault = shared.lock().take_fault(action.as_deref());
+    let mut entry = LoggedRequest {
+        action,
+        app_id: params.first("AppId").map(str::to_owned),
+        query,
+        code: None,
+        fault: fault.clone(),
+        request_id: None,
+    };
+
+    // Every arm decides the answer under one short lock, logs it, and releases the lock
+    // before anything is written.
+    match fault {
+        None => normal(shared, &params, &mut entry),
+        Some(FaultKind::Delay(delay)) => {
+            tokio::time::sleep(delay).await;
+            normal(shared, &params, &mut entry)
+        }
+        Some(FaultKind::Code(code)) => {
+            let mut state = shared.lock();
+            let answer = envelope(&mut state, &mut entry, code, Value::Null);
+            state.log(entry);
+            Ok(answer)
+        }
+        Some(FaultKind::CloseConnection) => {
+            shared.lock().log(entry);
+            Err(DropConnection)
+        }
+        Some(FaultKind::BadGateway) => {
+            shared.lock().log(entry);
+            let mut response = text(StatusCode::BAD_GATEWAY, BAD_GATEWAY_HTML.to_owned());
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            Ok(response)
+        }
+        Some(FaultKind::MalformedJson) => {
+            shared.lock().log(entry);
+            Ok(json_bytes(
+                StatusCode::OK,
+                Bytes::from_static(br#"{"Code":0,"Message":"success","RequestId":,"Data":{"#),
+            ))
+        }
+        Some(FaultKind::TruncatedBody) => {
+            let whole = {
+                let mut state = shared.lock();
+                let request_id = state.request_id();
+                state.log(entry);
+                envelope_bytes(ReturnCode::SUCCESS, &request_id, &json!({"FailUsers": []}))
+            };
+            Ok(truncated(whole))
+        }
+        Some(kind @ (FaultKind::DeliverThenCode(_) | FaultKind::DeliverThenClose)) => {
+            let mut state = shared.lock();
+            let outcome = gateway::process(&mut state, &params, Now::current());
+            if !outcome.code.is_success() {
+                let answer = envelope(&mut state, &mut entry, outcome.code, outcome.data);
+                state.log(entry);
+                Ok(answer)
+            } else if let FaultKind::DeliverThenCode(code) = kind {
+                let answer = envelope(&mut state, &mut entry, code, Value::Null);
+                state.log(entry);
+                Ok(answer)
+            } else {
+                state.log(entry);
+                Err(DropConnection)
+            }
+        }
+    }
+}
+
+/// Checks and answers a request normally.
+fn normal(
+    shared: &Shared,
+    params: &Params,
+    entry: &mut LoggedRequest,
+) -> Result<Response<ResponseBody>, DropConnection> {
+    let mut state = shared.lock();
+    let Outcome { code, data } = gateway::process(&mut state, params, Now::current());
+    let answer = envelope(&mut state, entry, code, data);
+    state.log(entry.clone());
+    Ok(answer)
+}
+
+/// The JSON envelope for `code`, with a fresh `RequestId` recorded in `entry`.
+fn envelope(
+    state: &mut State,
+    entry: &mut LoggedRequest,
+    code: ReturnCode,
+    data: Value,
+) -> Response<ResponseBody> {
+    let request_id = state.request_id();
+    let body = envelope_bytes(code, &request_id, &data);
+    entry.code = Some(code);
+    entry.request_id = Some(request_id);
+    json_bytes(StatusCode::OK, body)
+}
+
+fn envelope_bytes(code: ReturnCode, request_id: &str, data: &Value) -> Bytes {
+    let message = if code.is_success() {
+        "success"
+    } else {
+        code.meaning().unwrap_or("error")
+    };
+    let envelope = json!({
+        "Code": code,
+        "Message": message,
+        "RequestId": request_id,
+        "Data": data,
+    });
+    Bytes::from(envelope.to_string())
+}
+
+const BAD_GATEWAY_HTML: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n\
+    <body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
+
+pub(crate) fn full(bytes: Bytes) -> ResponseBody {
+    Full::new(bytes)
+        .map_err(|never: Infallible| match never {})
+        .boxed()
+}
+
+pub(crate) fn json_bytes(status: StatusCode, body: Bytes) -> Response<ResponseBody> {
+    let mut response = Response::new(full(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+}
+
+pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response<ResponseBody> {
+    json_bytes(status, Bytes::from(value.to_string()))
+}
+
+fn text(status: StatusCode, body: String) -> Response<ResponseBody> {
+    let mut response = Response::new(full(Bytes::from(body)));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// HTTP 200 announcing the whole body's length, sending its first half, then failing,
+/// which makes hyper close the connection.
+fn truncated(whole: Bytes) -> Response<ResponseBody> {
+    let length = whole.len();
+    let body = Truncated {
+        half: Some(whole.slice(..length / 2)),
+        pause: Box::pin(tokio::time::sleep(TRUNCATE_PAUSE)),
+    };
+    let mut response = Response::new(body.boxed());
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    response
+}
+
+struct Truncated {
+    half: Option<Bytes>,
+    pause: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl Body for Truncated {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        if let Some(half) = self.half.take() {
+            return Poll::Ready(Some(Ok(Frame::data(half))));
+        }
+        match self.pause.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(()) => Poll::Ready(Some(Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "body truncated by an injected fault",
+            )))),
+        }
+    }
+}
