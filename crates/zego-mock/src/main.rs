@@ -19,7 +19,7 @@ use zego_mock::{App, MockServer};
 /// Prints `zego-mock listening on http://<addr>` and serves until SIGINT or SIGTERM. Drive
 /// it over HTTP with the JSON control API under /_mock/ (inbox/<user>, users, faults,
 /// requests, reset).
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "zego-mock", version)]
 struct Args {
     /// Address to listen on (port 0: any free port, printed on start).

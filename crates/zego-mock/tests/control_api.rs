@@ -1,0 +1,218 @@
+//! The JSON control API under `/_mock/`, as a program in another language would use it.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+fn hello() -> String {
+    command("room-1", "server", &["alice"], "hello")
+}
+
+#[test]
+fn inbox_lists_deliveries_in_order() {
+    let mock = start();
+    let empty = get(mock.addr(), "/_mock/inbox/alice");
+    assert_eq!(empty.status, 200);
+    assert!(
+        empty
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("application/json"))
+    );
+    assert_eq!(empty.json(), json!([]));
+    assert_eq!(code(mock.addr(), &hello()), 0);
+    assert_eq!(
+        code(mock.addr(), &command("room-1", "bob", &["alice"], "second")),
+        0
+    );
+    assert_eq!(
+        get(mock.addr(), "/_mock/inbox/alice").json(),
+        json!([
+            {"room_id": "room-1", "from_user_id": "server", "content": "hello"},
+            {"room_id": "room-1", "from_user_id": "bob", "content": "second"},
+        ])
+    );
+}
+
+#[test]
+fn inbox_user_ids_are_percent_decoded() {
+    let mock = builder().user("room-1", "a b/é").start().unwrap();
+    assert_eq!(
+        code(mock.addr(), &command("room-1", "server", &["a b/é"], "hi")),
+        0
+    );
+    let inbox = get(mock.addr(), "/_mock/inbox/a%20b%2F%C3%A9").json();
+    assert_eq!(inbox[0]["content"], "hi");
+}
+
+#[test]
+fn users_go_online_and_offline() {
+    let mock = start();
+    let response = post_json(
+        mock.addr(),
+        "/_mock/users",
+        r#"{"room_id": "room-9", "user_id": "zoe", "online": true}"#,
+    );
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json(), json!({"ok": true}));
+    assert!(
+        get(mock.addr(), "/_mock/users")
+            .json()
+            .as_array()
+            .unwrap()
+            .contains(&json!({"room_id": "room-9", "user_id": "zoe", "online": true}))
+    );
+    assert_eq!(
+        code(mock.addr(), &command("room-9", "server", &["zoe"], "hi")),
+        0
+    );
+    assert_eq!(mock.inbox("zoe").len(), 1);
+
+    post_json(
+        mock.addr(),
+        "/_mock/users",
+        r#"{"room_id": "room-9", "user_id": "zoe", "online": false}"#,
+    );
+    assert_eq!(
+        code(mock.addr(), &command("room-9", "server", &["zoe"], "hi")),
+        50001
+    );
+    let users = get(mock.addr(), "/_mock/users").json();
+    assert!(
+        users
+            .as_array()
+            .unwrap()
+            .contains(&json!({"room_id": "room-1", "user_id": "carol", "online": false}))
+    );
+}
+
+#[test]
+fn faults_are_posted_listed_and_applied() {
+    let mock = start();
+    let posted = post_json(
+        mock.addr(),
+        "/_mock/faults",
+        r#"{"kind": "code", "code": 50013, "times": 2, "action": "SendCustomCommand"}"#,
+    );
+    assert_eq!(posted.json(), json!({"ok": true}));
+    assert_eq!(
+        get(mock.addr(), "/_mock/faults").json(),
+        json!([{"kind": "code", "code": 50013, "times": 2, "action": "SendCustomCommand"}])
+    );
+    assert_eq!(code(mock.addr(), &hello()), 50013);
+    assert_eq!(
+        get(mock.addr(), "/_mock/faults").json()[0]["times"],
+        1,
+        "one use left"
+    );
+    assert_eq!(code(mock.addr(), &hello()), 50013);
+    assert_eq!(get(mock.addr(), "/_mock/faults").json(), json!([]));
+
+    // Every kind is accepted.
+    for fault in [
+        r#"{"kind": "delay", "delay_ms": 1}"#,
+        r#"{"kind": "close_connection"}"#,
+        r#"{"kind": "bad_gateway"}"#,
+        r#"{"kind": "malformed_json"}"#,
+        r#"{"kind": "truncated_body"}"#,
+        r#"{"kind": "deliver_then_code", "code": 50013}"#,
+        r#"{"kind": "deliver_then_close"}"#,
+    ] {
+        let response = post_json(mock.addr(), "/_mock/faults", fault);
+        assert_eq!(response.status, 200, "{fault}");
+    }
+    let kinds: Vec<String> = get(mock.addr(), "/_mock/faults")
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "delay",
+            "close_connection",
+            "bad_gateway",
+            "malformed_json",
+            "truncated_body",
+            "deliver_then_code",
+            "deliver_then_close"
+        ]
+    );
+    // Applied in that order.
+    assert_eq!(code(mock.addr(), &hello()), 0, "delayed, then answered");
+    let mut conn = Conn::open(mock.addr());
+    conn.send_get(&hello());
+    assert!(conn.closed_without_answer());
+    assert_eq!(get(mock.addr(), &hello()).status, 502);
+}
+
+#[test]
+fn requests_lists_the_log() {
+    let mock = start();
+    post_json(mock.addr(), "/_mock/faults", r#"{"kind": "bad_gateway"}"#);
+    let target = hello();
+    get(mock.addr(), &target);
+    assert_eq!(code(mock.addr(), &target), 0);
+    let log = get(mock.addr(), "/_mock/requests").json();
+    let log = log.as_array().unwrap();
+    assert_eq!(log.len(), 2, "control requests are not logged");
+    assert_eq!(log[0]["action"], "SendCustomCommand");
+    assert_eq!(log[0]["app_id"], "1234");
+    assert_eq!(log[0]["query"], &target[2..]);
+    assert_eq!(log[0]["code"], json!(null));
+    assert_eq!(log[0]["request_id"], json!(null));
+    assert_eq!(log[0]["fault"], json!({"kind": "bad_gateway"}));
+    assert_eq!(log[1]["code"], 0);
+    assert!(log[1]["request_id"].is_string());
+    assert_eq!(log[1]["fault"], json!(null));
+}
+
+#[test]
+fn reset_clears_the_state_it_should() {
+    let mock = start();
+    assert_eq!(code(mock.addr(), &hello()), 0);
+    post_json(mock.addr(), "/_mock/faults", r#"{"kind": "bad_gateway"}"#);
+    let response = post_json(mock.addr(), "/_mock/reset", "");
+    assert_eq!(response.json(), json!({"ok": true}));
+    assert_eq!(get(mock.addr(), "/_mock/inbox/alice").json(), json!([]));
+    assert_eq!(get(mock.addr(), "/_mock/requests").json(), json!([]));
+    assert_eq!(get(mock.addr(), "/_mock/faults").json(), json!([]));
+    assert_eq!(code(mock.addr(), &hello()), 0, "rooms and users are kept");
+}
+
+#[test]
+fn bad_control_requests_get_json_errors() {
+    let mock = start();
+    for (status, response) in [
+        (400, post_json(mock.addr(), "/_mock/users", "not json")),
+        (
+            400,
+            post_json(mock.addr(), "/_mock/users", r#"{"room_id": "r"}"#),
+        ),
+        (
+            400,
+            post_json(mock.addr(), "/_mock/faults", r#"{"kind": "explode"}"#),
+        ),
+        (
+            400,
+            post_json(mock.addr(), "/_mock/faults", r#"{"kind": "code"}"#),
+        ),
+        (404, get(mock.addr(), "/_mock/nothing")),
+        (404, get(mock.addr(), "/_mock")),
+        (405, post_json(mock.addr(), "/_mock/requests", "{}")),
+        (405, get(mock.addr(), "/_mock/reset")),
+    ] {
+        assert_eq!(response.status, status, "{response:?}");
+        assert!(response.json()["error"].is_string(), "{response:?}");
+    }
+    // A body over the cap is refused, and the server goes on.
+    let big = format!(
+        r#"{{"room_id": "{}", "user_id": "u", "online": true}}"#,
+        "r".repeat(100_000)
+    );
+    let response = post_json(mock.addr(), "/_mock/users", &big);
+    assert_eq!(response.status, 400);
+    assert_eq!(code(mock.addr(), &hello()), 0);
+}
