@@ -7,8 +7,8 @@ use std::time::{Instant, SystemTime};
 
 use serde_json::{Value, json};
 use zego_core::{
-    Action, AppId, MAX_CONTENT_BYTES, MAX_TARGETS, Nonce, ReturnCode, SendCustomCommand, sign,
-    unix_seconds,
+    Action, AppId, MAX_CONTENT_BYTES, MAX_ROOM_ID_BYTES, MAX_TARGETS, MAX_USER_ID_BYTES, Nonce,
+    ReturnCode, SendCustomCommand, sign, unix_seconds,
 };
 
 use crate::state::{Bucket, Delivered, State};
@@ -192,6 +192,13 @@ fn send_custom_command(state: &mut State, params: &Params) -> Outcome {
     let targets: Vec<&str> = params.all("ToUserId[]").collect();
     if targets.iter().any(|t| t.is_empty()) {
         return Outcome::error(ReturnCode::PARAMETER_ERROR);
+    }
+    // IDs longer than the client SDKs allow can name no room or user.
+    if room_id.len() > MAX_ROOM_ID_BYTES
+        || from_user_id.len() > MAX_USER_ID_BYTES
+        || targets.iter().any(|t| t.len() > MAX_USER_ID_BYTES)
+    {
+        return Outcome::error(ReturnCode::PARAMETER_TOO_LONG);
     }
     if targets.len() > MAX_TARGETS {
         return Outcome::error(ReturnCode::TOO_MANY_USERS);

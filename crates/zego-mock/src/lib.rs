@@ -45,7 +45,7 @@
 //!
 //! # Using it in tests
 //!
-//! [`MockServer::start`] is synchronous: the server runs on its own thread with its own
+//! [`start()`](MockServerBuilder::start) is synchronous: the server runs on its own thread with its own
 //! tokio runtime, so the same handle works in a plain `#[test]`, in blocking code and in
 //! `#[tokio::test]` (of either flavour). It binds `127.0.0.1:0` unless
 //! [`MockServerBuilder::listen`] says otherwise, so tests run in parallel, each with its
@@ -120,6 +120,7 @@
 //! | rule | code |
 //! |---|---|
 //! | `RoomId` or `FromUserId` missing, or an empty `ToUserId[]` entry | 2 |
+//! | `RoomId` over 128 bytes, `FromUserId` or a `ToUserId[]` entry over 64 bytes (the client SDKs' limits, as `zego_core` validates them) | 3 |
 //! | more than 10 `ToUserId[]` entries | 50011 |
 //! | `MessageContent` missing or empty | 1008 |
 //! | `MessageContent` over 1024 bytes once decoded (UTF-8) | 50012 |
