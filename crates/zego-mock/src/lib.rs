@@ -186,7 +186,7 @@
 //! not HTTP get HTTP 400 and a close; a client that does not send a whole head within the
 //! header read timeout ([`DEFAULT_HEADER_READ_TIMEOUT`], also the idle limit of a
 //! kept-alive connection) is disconnected; at most [`MAX_CONNECTIONS`] connections are
-//! served at once; control bodies are read up to 64 KiB. Each inbox keeps its last
+//! served at once ([`MockServerBuilder::max_connections`]); control bodies are read up to 64 KiB. Each inbox keeps its last
 //! [`MAX_INBOX_MESSAGES`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -278,6 +278,7 @@ pub struct MockServerBuilder {
     rate_limits: bool,
     listen: SocketAddr,
     header_read_timeout: Duration,
+    max_connections: usize,
 }
 
 impl MockServerBuilder {
@@ -318,6 +319,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// How many connections are served at once (default [`MAX_CONNECTIONS`], at least
+    /// 1); more wait in the listen backlog until one closes.
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max;
+        self
+    }
+
     /// Binds the address and starts serving on a thread of its own.
     ///
     /// Fails when an app's secret is not a valid `ServerSecret` (`InvalidInput`), when
@@ -342,7 +350,11 @@ impl MockServerBuilder {
         for (room, user, online) in &self.users {
             state.set_online(room, user, online.to_owned());
         }
-        let shared = Arc::new(Shared::new(state, self.header_read_timeout));
+        let shared = Arc::new(Shared::new(
+            state,
+            self.header_read_timeout,
+            self.max_connections,
+        ));
 
         let listener = TcpListener::bind(self.listen)?;
         listener.set_nonblocking(true)?;
@@ -396,6 +408,7 @@ impl MockServer {
             rate_limits: true,
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: MAX_CONNECTIONS,
         }
     }
 

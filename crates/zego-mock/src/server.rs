@@ -35,7 +35,8 @@ pub const MAX_HEAD_BYTES: usize = 32 * 1024;
 /// The most header fields in one request; more get HTTP 431.
 pub const MAX_HEADERS: usize = 64;
 
-/// The most connections served at once; more wait in the listen backlog.
+/// The most connections served at once, unless the builder says otherwise; more wait in
+/// the listen backlog until one closes.
 pub const MAX_CONNECTIONS: usize = 1024;
 
 /// How long a client has to send a whole request head (also the idle time after which a
@@ -55,13 +56,15 @@ pub(crate) type ResponseBody = BoxBody<Bytes, io::Error>;
 pub(crate) struct Shared {
     state: Mutex<State>,
     pub(crate) header_read_timeout: Duration,
+    pub(crate) max_connections: usize,
 }
 
 impl Shared {
-    pub(crate) fn new(state: State, header_read_timeout: Duration) -> Self {
+    pub(crate) fn new(state: State, header_read_timeout: Duration, max_connections: usize) -> Self {
         Shared {
             state: Mutex::new(state),
             header_read_timeout,
+            max_connections: max_connections.max(1),
         }
     }
 
@@ -90,7 +93,7 @@ pub(crate) async fn serve(
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let slots = Arc::new(Semaphore::new(shared.max_connections));
     loop {
         let permit = tokio::select! {
             permit = slots.clone().acquire_owned() => match permit {
@@ -158,11 +161,11 @@ async fn handle(
     }
     let query = request.uri().query().unwrap_or_default().to_owned();
     drop(request);
-    api(&shared, query).await
+    api(shared, query).await
 }
 
 /// One API request: its fault if one is pending, else the gateway and the call.
-async fn api(shared: &Shared, query: String) -> Result<Response<ResponseBody>, DropConnection> {
+async fn api(shared: Arc<Shared>, query: String) -> Result<Response<ResponseBody>, DropConnection> {
     let params = Params::parse(&query);
     let action = params.first("Action").map(str::to_owned);
     let fault = shared.lock().take_fault(action.as_deref());
@@ -178,10 +181,17 @@ async fn api(shared: &Shared, query: String) -> Result<Response<ResponseBody>, D
     // Every arm decides the answer under one short lock, logs it, and releases the lock
     // before anything is written.
     match fault {
-        None => normal(shared, &params, &mut entry),
+        None => normal(&shared, &params, &mut entry),
         Some(FaultKind::Delay(delay)) => {
-            tokio::time::sleep(delay).await;
-            normal(shared, &params, &mut entry)
+            // The request has reached the server: it is processed after the delay even
+            // if the client gives up meanwhile (hyper drops this future when the client
+            // closes the connection, but not the task).
+            let shared = shared.clone();
+            let task = tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                normal(&shared, &params, &mut entry)
+            });
+            task.await.unwrap_or(Err(DropConnection))
         }
         Some(FaultKind::Code(code)) => {
             let mut state = shared.lock();

@@ -50,7 +50,9 @@ pub struct LoggedRequest {
 /// checked and nothing is delivered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FaultKind {
-    /// Wait this long, then check and answer the request normally.
+    /// Wait this long, then check and answer the request normally. It is processed (and
+    /// its message delivered) even if the client gives up waiting, as a request that
+    /// reached the real service would be.
     Delay(Duration),
     /// Answer this code (HTTP 200, the JSON envelope) without processing.
     Code(ReturnCode),

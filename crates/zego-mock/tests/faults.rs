@@ -35,6 +35,25 @@ fn delay_waits_then_answers_normally() {
 }
 
 #[test]
+fn a_delayed_request_is_processed_even_when_its_client_gives_up() {
+    let mock = start();
+    mock.inject(Fault::new(FaultKind::Delay(Duration::from_millis(300))));
+    let mut conn = Conn::open(mock.addr());
+    conn.send_get(&hello());
+    drop(conn); // a client timeout
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while mock.inbox("alice").is_empty() {
+        assert!(Instant::now() < deadline, "never delivered");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(mock.inbox("alice").len(), 1);
+    let log = mock.requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].code, Some(ReturnCode::SUCCESS));
+    assert_eq!(code(mock.addr(), &hello()), 0, "the server goes on");
+}
+
+#[test]
 fn delay_checks_the_request_as_usual() {
     let mock = start();
     mock.inject(Fault::new(FaultKind::Delay(Duration::from_millis(10))));

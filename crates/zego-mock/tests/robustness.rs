@@ -243,3 +243,33 @@ fn a_body_on_the_api_is_ignored_and_pipelined_requests_are_answered_in_order() {
         .collect();
     assert_eq!(codes, [0, 100000007, 0]);
 }
+
+#[test]
+fn connections_over_the_cap_wait_until_one_closes() {
+    let mock = builder().max_connections(2).start().unwrap();
+    let mut first = Conn::open(mock.addr());
+    let mut second = Conn::open(mock.addr());
+    assert_eq!(first.get(&hello()).code(), 0);
+    assert_eq!(second.get(&hello()).code(), 0);
+    // Both are kept alive: a third connection waits, unanswered.
+    let mut third = Conn::open(mock.addr());
+    third.send_get(&hello());
+    third
+        .stream()
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let waited = third.stream().read(&mut byte);
+    assert!(
+        waited.as_ref().is_err_and(|e| matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        )),
+        "{waited:?}"
+    );
+    // One closes: the third is served.
+    drop(first);
+    third.stream().set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+    assert_eq!(third.read_response().expect("an answer").code(), 0);
+    assert_eq!(second.get(&hello()).code(), 0);
+}
