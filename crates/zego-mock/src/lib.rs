@@ -45,11 +45,13 @@
 //!
 //! # Using it in tests
 //!
-//! [`start()`](MockServerBuilder::start) is synchronous: the server runs on its own thread with its own
-//! tokio runtime, so the same handle works in a plain `#[test]`, in blocking code and in
-//! `#[tokio::test]` (of either flavour). It binds `127.0.0.1:0` unless
-//! [`MockServerBuilder::listen`] says otherwise, so tests run in parallel, each with its
-//! own server. Dropping the handle (or [`MockServer::shutdown`]) stops it.
+//! [`start()`](MockServerBuilder::start) is synchronous: the server runs on its own
+//! thread with its own tokio runtime, so the same handle works in a plain `#[test]`, in
+//! blocking code and in `#[tokio::test]` (of either flavour). It binds `127.0.0.1:0`
+//! unless [`MockServerBuilder::listen`] says otherwise, so tests run in parallel, each with
+//! its own server. Dropping the handle (or [`MockServer::shutdown`]) stops it. Point the
+//! client under test at [`MockServer::base_url`]; the project's clients, `zego-ureq` and
+//! `zego-hyper`, take it as `.endpoint(Endpoint::loopback_http(&mock.base_url())?)`.
 //!
 //! ```
 //! # use std::time::Duration;

@@ -169,7 +169,7 @@ async fn api(shared: Arc<Shared>, query: String) -> Result<Response<ResponseBody
     let params = Params::parse(&query);
     let action = params.first("Action").map(str::to_owned);
     let fault = shared.lock().take_fault(action.as_deref());
-    let mut entry = LoggedRequest {
+    let entry = LoggedRequest {
         action,
         app_id: params.first("AppId").map(str::to_owned),
         query,
@@ -181,7 +181,7 @@ async fn api(shared: Arc<Shared>, query: String) -> Result<Response<ResponseBody
     // Every arm decides the answer under one short lock, logs it, and releases the lock
     // before anything is written.
     match fault {
-        None => normal(&shared, &params, &mut entry),
+        None => Ok(normal(&shared, &params, entry)),
         Some(FaultKind::Delay(delay)) => {
             // The request has reached the server: it is processed after the delay even
             // if the client gives up meanwhile (hyper drops this future when the client
@@ -189,16 +189,11 @@ async fn api(shared: Arc<Shared>, query: String) -> Result<Response<ResponseBody
             let shared = shared.clone();
             let task = tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                normal(&shared, &params, &mut entry)
+                normal(&shared, &params, entry)
             });
-            task.await.unwrap_or(Err(DropConnection))
+            task.await.map_err(|_| DropConnection)
         }
-        Some(FaultKind::Code(code)) => {
-            let mut state = shared.lock();
-            let answer = envelope(&mut state, &mut entry, code, Value::Null);
-            state.log(entry);
-            Ok(answer)
-        }
+        Some(FaultKind::Code(code)) => Ok(answer(&mut shared.lock(), entry, code, Value::Null)),
         Some(FaultKind::CloseConnection) => {
             shared.lock().log(entry);
             Err(DropConnection)
@@ -230,40 +225,32 @@ async fn api(shared: Arc<Shared>, query: String) -> Result<Response<ResponseBody
         }
         Some(kind @ (FaultKind::DeliverThenCode(_) | FaultKind::DeliverThenClose)) => {
             let mut state = shared.lock();
-            let outcome = gateway::process(&mut state, &params, Now::current());
-            if !outcome.code.is_success() {
-                let answer = envelope(&mut state, &mut entry, outcome.code, outcome.data);
-                state.log(entry);
-                Ok(answer)
-            } else if let FaultKind::DeliverThenCode(code) = kind {
-                let answer = envelope(&mut state, &mut entry, code, Value::Null);
-                state.log(entry);
-                Ok(answer)
-            } else {
-                state.log(entry);
-                Err(DropConnection)
+            let Outcome { code, data } = gateway::process(&mut state, &params, Now::current());
+            match kind {
+                _ if !code.is_success() => Ok(answer(&mut state, entry, code, data)),
+                FaultKind::DeliverThenCode(code) => {
+                    Ok(answer(&mut state, entry, code, Value::Null))
+                }
+                _ => {
+                    state.log(entry);
+                    Err(DropConnection)
+                }
             }
         }
     }
 }
 
 /// Checks and answers a request normally.
-fn normal(
-    shared: &Shared,
-    params: &Params,
-    entry: &mut LoggedRequest,
-) -> Result<Response<ResponseBody>, DropConnection> {
+fn normal(shared: &Shared, params: &Params, entry: LoggedRequest) -> Response<ResponseBody> {
     let mut state = shared.lock();
     let Outcome { code, data } = gateway::process(&mut state, params, Now::current());
-    let answer = envelope(&mut state, entry, code, data);
-    state.log(entry.clone());
-    Ok(answer)
+    answer(&mut state, entry, code, data)
 }
 
-/// The JSON envelope for `code`, with a fresh `RequestId` recorded in `entry`.
-fn envelope(
+/// Answers `code` in the JSON envelope with a fresh `RequestId`, and logs the request.
+fn answer(
     state: &mut State,
-    entry: &mut LoggedRequest,
+    mut entry: LoggedRequest,
     code: ReturnCode,
     data: Value,
 ) -> Response<ResponseBody> {
@@ -271,6 +258,7 @@ fn envelope(
     let body = envelope_bytes(code, &request_id, &data);
     entry.code = Some(code);
     entry.request_id = Some(request_id);
+    state.log(entry);
     json_bytes(StatusCode::OK, body)
 }
 
