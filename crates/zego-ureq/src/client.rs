@@ -5,8 +5,10 @@ use std::io::{self, Read};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::resolve::CachingResolver;
 use ureq::Agent;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::transport::DefaultConnector;
 use zego_core::{
     Action, AppId, Call, Config, Endpoint, Error, FanOut, FanOutReply, Gcra, MAX_BODY_BYTES, Rate,
     RateLimiter, Region, Reply, RetryPolicy, SendCustomCommand, SendCustomCommandReply,
@@ -382,7 +384,7 @@ impl ClientBuilder {
             .root_certs(roots)
             .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .build();
-        let agent: Agent = Agent::config_builder()
+        let agent_config = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
@@ -393,8 +395,12 @@ impl ClientBuilder {
             .timeout_global(Some(self.timeout))
             .max_idle_age(POOL_IDLE_TIMEOUT)
             .tls_config(tls)
-            .build()
-            .into();
+            .build();
+        let agent = Agent::with_parts(
+            agent_config,
+            DefaultConnector::new(),
+            CachingResolver::default(),
+        );
         Ok(Client {
             inner: Arc::new(Inner {
                 config,

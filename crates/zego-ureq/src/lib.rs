@@ -51,6 +51,7 @@
 #![deny(missing_docs)]
 
 mod client;
+mod resolve;
 
 pub use client::{BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 /// The sans-IO core this client drives.
