@@ -190,7 +190,11 @@ impl Client {
     /// One exchange: send, then read the body up to the core's cap plus one byte, all
     /// within the attempt timeout (ureq's global timeout).
     fn attempt(&self, request: http::Request<Vec<u8>>) -> Result<(u16, Vec<u8>), TransportFailure> {
-        let response = self.inner.agent.run(request).map_err(|e| classify(&e))?;
+        let response = self
+            .inner
+            .agent
+            .run(request)
+            .map_err(|e| classify(&e, self.inner.timeout))?;
         let status = response.status().as_u16();
         tracing::trace!(status, "response head received");
         let mut body = Vec::new();
@@ -213,7 +217,7 @@ impl Client {
 /// Sorts a ureq error: a connection that could not be established is "not sent"; any
 /// failure once it was (a timeout, a reset, a connection closed before the answer) "may
 /// have been sent".
-fn classify(error: &ureq::Error) -> TransportFailure {
+fn classify(error: &ureq::Error, attempt_timeout: Duration) -> TransportFailure {
     use ureq::Error as E;
     use ureq::Timeout as T;
     let cause = describe(error);
@@ -235,7 +239,10 @@ fn classify(error: &ureq::Error) -> TransportFailure {
     if not_sent {
         TransportFailure::not_sent(format!("could not connect: {cause}"))
     } else if let E::Timeout(_) = error {
-        TransportFailure::maybe_sent(format!("no complete response within the timeout ({cause})"))
+        // The only timeouts set are the connect timeout (above) and the attempt's.
+        TransportFailure::maybe_sent(format!(
+            "no complete response within the attempt timeout of {attempt_timeout:?}"
+        ))
     } else {
         TransportFailure::maybe_sent(format!("the exchange failed: {cause}"))
     }
@@ -465,6 +472,7 @@ mod tests {
 
     #[test]
     fn classification() {
+        let classify = |e: &ureq::Error| classify(e, Duration::from_secs(10));
         let refused = ureq::Error::Io(io::ErrorKind::ConnectionRefused.into());
         assert!(!classify(&refused).may_have_been_sent);
         assert!(!classify(&ureq::Error::HostNotFound).may_have_been_sent);

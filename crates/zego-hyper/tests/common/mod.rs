@@ -805,6 +805,10 @@ pub fn run_case<T: Transport>(number: u8) {
             .iter()
             .filter(|d| d.content == case.command.content())
             .count();
+        eprintln!(
+            "{context}: {} requests, delivered {delivered} times",
+            log.len()
+        );
         run.delivered
             .check(&format!("{context}: delivered"), delivered);
         if let Some(check) = run.log_check {
@@ -841,6 +845,7 @@ fn check_outcome(
             Err(error),
         ) => {
             let text = error.to_string();
+            eprintln!("{context}: {text}");
             assert_eq!(error.attempts(), *attempts, "{context}: {text}");
             assert_eq!(
                 error.may_have_taken_effect(),
