@@ -43,8 +43,8 @@ impl Transport for Hyper {
 scenario_tests!(Hyper);
 fault_matrix_tests!(Hyper);
 
-/// One client, cloned into many tasks at once: every message arrives exactly once, and
-/// the connections are kept alive and reused.
+/// One client, cloned into many tasks at once (its futures are `Send`): every message
+/// arrives exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_tasks_share_one_client() {
     let mock = common::start_mock();

@@ -226,14 +226,16 @@ fn classify(error: &ureq::Error, attempt_timeout: Duration) -> TransportFailure 
         E::Timeout(T::Resolve | T::Connect) => true,
         // Errors in the request itself: nothing was written.
         E::BadUri(_) | E::Http(_) | E::RequireHttpsOnly(_) => true,
-        E::Io(io) => matches!(
-            io.kind(),
-            io::ErrorKind::ConnectionRefused
-                | io::ErrorKind::HostUnreachable
-                | io::ErrorKind::NetworkUnreachable
-                | io::ErrorKind::NetworkDown
-                | io::ErrorKind::AddrNotAvailable
-        ),
+        E::Io(io) => {
+            matches!(
+                io.kind(),
+                io::ErrorKind::ConnectionRefused
+                    | io::ErrorKind::HostUnreachable
+                    | io::ErrorKind::NetworkUnreachable
+                    | io::ErrorKind::NetworkDown
+                    | io::ErrorKind::AddrNotAvailable
+            ) || is_tls_handshake_error(io)
+        }
         _ => false,
     };
     if not_sent {
@@ -246,6 +248,17 @@ fn classify(error: &ureq::Error, attempt_timeout: Duration) -> TransportFailure 
     } else {
         TransportFailure::maybe_sent(format!("the exchange failed: {cause}"))
     }
+}
+
+/// A TLS error raised by rustls, which ureq passes on as an I/O error. ureq completes
+/// the handshake while connecting, before anything is written, and after the handshake
+/// rustls has nothing left to check but the integrity of records, so these are taken as
+/// handshake failures. An alert from the server is the exception: it can come at any
+/// time, after the request too.
+fn is_tls_handshake_error(io: &io::Error) -> bool {
+    io.get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .is_some_and(|tls| !matches!(tls, rustls::Error::AlertReceived(_)))
 }
 
 /// An error and its causes, in lower case, without any URL (the URL carries the
@@ -486,6 +499,16 @@ mod tests {
             "{}",
             late.message
         );
+        let handshake = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::Expired),
+        );
+        assert!(!classify(&ureq::Error::Io(handshake)).may_have_been_sent);
+        let alert = io::Error::new(
+            io::ErrorKind::InvalidData,
+            rustls::Error::AlertReceived(rustls::AlertDescription::InternalError),
+        );
+        assert!(classify(&ureq::Error::Io(alert)).may_have_been_sent);
         let bad = classify(&ureq::Error::BadUri("http://h/?Signature=abc".into()));
         assert!(!bad.message.contains("Signature"), "{}", bad.message);
     }

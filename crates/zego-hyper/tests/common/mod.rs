@@ -309,6 +309,28 @@ pub fn fan_out_rejects_an_invalid_message<T: Transport>() {
     assert!(mock.requests().is_empty());
 }
 
+/// TLS with the ring provider: a handshake with a server that does not speak TLS fails
+/// before the request is written, so it counts as "not sent" and is retried, and the
+/// mock never sees a request.
+pub fn tls_handshake_failure_is_not_sent<T: Transport>() {
+    let mock = start_mock();
+    let client = T::build(&spec_for(format!("https://{}", mock.addr())));
+    let error = client.send(to_alice("over tls")).unwrap_err();
+    let text = error.to_string();
+    eprintln!("tls: {text}");
+    match &error {
+        Error::Transport { source, attempts } => {
+            assert!(!source.may_have_been_sent, "{text}");
+            assert_eq!(*attempts, 3, "{text}");
+        }
+        other => panic!("expected a transport failure, got {other:?}"),
+    }
+    assert!(text.contains("could not connect"), "{text}");
+    assert_clean(&text, &mock.base_url());
+    assert!(mock.requests().is_empty());
+    assert!(mock.inbox("alice").is_empty());
+}
+
 /// How many sends the pacing test makes, and from how many threads.
 pub const PACING_SENDS: usize = 300;
 const PACING_THREADS: usize = 30;
@@ -979,6 +1001,10 @@ macro_rules! scenario_tests {
         #[test]
         fn pacing_uses_the_budget_without_206() {
             common::pacing::<$t>();
+        }
+        #[test]
+        fn tls_handshake_failure_is_not_sent() {
+            common::tls_handshake_failure_is_not_sent::<$t>()
         }
         #[test]
         fn tracing_spans_and_events() {
