@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
 /// Every byte but the RFC 3986 unreserved characters.
 pub const ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
@@ -16,6 +16,39 @@ pub const ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+
+/// `true` for the bytes [`ENCODE_SET`] leaves as they are.
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Appends `value` percent-encoded with [`ENCODE_SET`], in one pass over its bytes.
+///
+/// The output is ASCII, written a chunk at a time through a small stack buffer: one
+/// bounds check and copy per chunk rather than per byte.
+fn encode_into(buf: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut chunk = [0u8; 192];
+    let mut n = 0;
+    buf.reserve(value.len());
+    for &b in value.as_bytes() {
+        if n > chunk.len() - 3 {
+            // Only ASCII bytes are ever written to `chunk`.
+            buf.push_str(std::str::from_utf8(&chunk[..n]).unwrap_or_default());
+            n = 0;
+        }
+        if is_unreserved(b) {
+            chunk[n] = b;
+            n += 1;
+        } else {
+            chunk[n] = b'%';
+            chunk[n + 1] = HEX[usize::from(b >> 4)];
+            chunk[n + 2] = HEX[usize::from(b & 0xf)];
+            n += 3;
+        }
+    }
+    buf.push_str(std::str::from_utf8(&chunk[..n]).unwrap_or_default());
+}
 
 /// Appends `key=value` pairs to a query string, in the order they are written.
 ///
@@ -65,8 +98,7 @@ impl QueryWriter {
     pub fn param(&mut self, key: &str, value: &str) -> &mut Self {
         self.key(key);
         self.buf.push('=');
-        // Writing into a String cannot fail.
-        let _ = write!(self.buf, "{}", utf8_percent_encode(value, ENCODE_SET));
+        encode_into(&mut self.buf, value);
         self
     }
 
@@ -76,13 +108,11 @@ impl QueryWriter {
         self.key(key);
         self.buf.push('=');
         let start = self.buf.len();
+        // Writing into a String cannot fail.
         let _ = write!(self.buf, "{value}");
-        if self.buf[start..]
-            .bytes()
-            .any(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')))
-        {
+        if !self.buf[start..].bytes().all(is_unreserved) {
             let raw = self.buf.split_off(start);
-            let _ = write!(self.buf, "{}", utf8_percent_encode(&raw, ENCODE_SET));
+            encode_into(&mut self.buf, &raw);
         }
         self
     }
@@ -96,11 +126,7 @@ impl QueryWriter {
         for value in values {
             self.key(key);
             self.buf.push_str("[]=");
-            let _ = write!(
-                self.buf,
-                "{}",
-                utf8_percent_encode(value.as_ref(), ENCODE_SET)
-            );
+            encode_into(&mut self.buf, value.as_ref());
         }
         self
     }
@@ -119,6 +145,18 @@ impl QueryWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encodes_as_the_encode_set_says() {
+        // Every one-byte and two-byte character (so every ASCII byte, every two-byte lead
+        // and every continuation byte), and three- and four-byte characters.
+        let mut text: String = ('\0'..='\u{7ff}').collect();
+        text.push_str("推送自定义信息-新接口 \u{ffff}\u{10000}👋🏽\u{10ffff}");
+        let mut q = QueryWriter::new();
+        q.param("K", &text);
+        let expected = percent_encoding::utf8_percent_encode(&text, ENCODE_SET).to_string();
+        assert_eq!(q.as_str(), format!("K={expected}"));
+    }
 
     #[test]
     fn unreserved_pass_everything_else_is_encoded() {
