@@ -1,0 +1,85 @@
+//! zego-core against the baselines a user would otherwise write.
+//!
+//! - `prepare`: sign and encode a `SendCustomCommand` with 10 targets and 1 KiB of CJK
+//!   content, next to the vendor's samples' way, the floor, and the floor followed by
+//!   the `http::Uri` parse that building any `http::Request` costs.
+//! - `parse`: a reply with 10 `FailUsers`, next to `serde_json::Value` and lookups.
+//!
+//! Run with `cargo bench -p zego-benches --bench core`; `benches/medians.py` prints the
+//! medians and ratios of the last run.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use zego_benches::{
+    APP_ID, NONCE, SECRET, TIMESTAMP, command, config, floor_url, nonce, parse_with_value,
+    reply_body, vendor_style_url,
+};
+use zego_core::{CustomCommandData, parse_response, prepare};
+
+fn prepare_bench(c: &mut Criterion) {
+    let (config, nonce, command) = (config(), nonce(), command());
+    let mut group = c.benchmark_group("prepare");
+    group.bench_function("zego_core", |b| {
+        b.iter(|| prepare(black_box(&config), black_box(&command), &nonce, TIMESTAMP))
+    });
+    group.bench_function("vendor_style", |b| {
+        b.iter(|| {
+            vendor_style_url(
+                APP_ID,
+                black_box(SECRET),
+                NONCE,
+                TIMESTAMP,
+                black_box(&command),
+            )
+        })
+    });
+    // The floor, then the URI check every `http::Request` needs (`prepare` returns one).
+    group.bench_function("floor_then_http_uri", |b| {
+        b.iter(|| {
+            http::Uri::try_from(floor_url(
+                APP_ID,
+                black_box(SECRET),
+                NONCE,
+                TIMESTAMP,
+                black_box(&command),
+            ))
+        })
+    });
+    group.bench_function("floor", |b| {
+        b.iter(|| {
+            floor_url(
+                APP_ID,
+                black_box(SECRET),
+                NONCE,
+                TIMESTAMP,
+                black_box(&command),
+            )
+        })
+    });
+    group.finish();
+}
+
+fn parse_bench(c: &mut Criterion) {
+    let body = reply_body();
+    let mut group = c.benchmark_group("parse");
+    group.bench_function("zego_core", |b| {
+        b.iter(|| parse_response::<CustomCommandData>(200, black_box(&body)))
+    });
+    group.bench_function("serde_json_value", |b| {
+        b.iter(|| parse_with_value(black_box(&body)))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    // Short runs: the whole file takes about half a minute.
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(50);
+    targets = prepare_bench, parse_bench
+}
+criterion_main!(benches);
