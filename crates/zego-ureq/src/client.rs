@@ -343,9 +343,11 @@ impl ClientBuilder {
         self
     }
 
-    /// How long one attempt may take, from sending to the end of the response body. A
+    /// How long one attempt may take, from connecting to the end of the response body. A
     /// timeout after sending is not retried by default: the request may have taken
-    /// effect.
+    /// effect. Keep it longer than the connect timeout: when the attempt's time runs out
+    /// first, the client cannot tell whether the request left, and reports that it may
+    /// have.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
