@@ -15,12 +15,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         AppId::new(12345),
         ServerSecret::new("9193cc662a4c0ec135ec71fb57194b38")?,
     );
-    let command = SendCustomCommand::to_users(
-        "room",
-        "userA",
-        ["user1", "user2"],
-        "推送自定义信息-新接口",
-    );
+    let command =
+        SendCustomCommand::to_users("room", "userA", ["user1", "user2"], "推送自定义信息-新接口");
 
     // A transport takes these from the system clock and the OS random source.
     let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_615_186_943), 1);

@@ -39,6 +39,7 @@
 
 mod action;
 pub mod actions;
+mod client;
 mod code;
 mod config;
 mod credentials;
@@ -57,6 +58,9 @@ pub use action::{Action, Rate, USER_AGENT, prepare};
 pub use actions::send_custom_command::{
     CustomCommandData, FailedUser, MAX_CONTENT_BYTES, MAX_ROOM_ID_BYTES, MAX_TARGETS,
     MAX_USER_ID_BYTES, SendCustomCommand, SendCustomCommandReply,
+};
+pub use client::{
+    BuildClient, BuildError, ClientBuilder, ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
 };
 pub use code::{CodeClass, ReturnCode};
 pub use config::Config;

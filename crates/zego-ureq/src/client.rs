@@ -10,18 +10,10 @@ use ureq::Agent;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::transport::DefaultConnector;
 use zego_core::{
-    Action, AppId, Call, Config, Endpoint, Error, FanOut, FanOutReply, Gcra, MAX_BODY_BYTES, Rate,
-    RateLimiter, Region, Reply, RetryPolicy, SendCustomCommand, SendCustomCommandReply,
-    ServerSecret, Step, SystemHost, TransportFailure, Unlimited, ValidationError,
+    Action, AppId, BuildClient, BuildError, Call, ClientOptions, Config, Error, FanOut,
+    FanOutReply, MAX_BODY_BYTES, Reply, SendCustomCommand, SendCustomCommandReply, ServerSecret,
+    Step, SystemHost, TransportFailure, ValidationError,
 };
-
-/// How long establishing a connection (DNS, TCP and TLS) may take, unless
-/// [`ClientBuilder::connect_timeout`] says otherwise: 5 seconds.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How long one attempt (connecting, sending, and reading the whole response) may take,
-/// unless [`ClientBuilder::timeout`] says otherwise: 10 seconds.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long an idle keep-alive connection stays in the pool.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -42,59 +34,20 @@ pub struct Client {
 }
 
 struct Inner {
-    config: Config,
-    limiter: Arc<dyn RateLimiter>,
+    options: ClientOptions,
     agent: Agent,
-    connect_timeout: Duration,
-    timeout: Duration,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("app_id", &self.inner.config.app_id())
-            .field("endpoint", &self.inner.config.endpoint().base_url())
-            .field("is_test", &self.inner.config.is_test())
-            .field("retry_policy", self.inner.config.retry_policy())
-            .field("rate_limiter", &self.inner.limiter)
-            .field("connect_timeout", &self.inner.connect_timeout)
-            .field("timeout", &self.inner.timeout)
+            .field("options", &self.inner.options)
             .finish_non_exhaustive()
     }
 }
 
 /// Builds a [`Client`]; see [`Client::builder`].
-#[derive(Debug)]
-#[must_use]
-pub struct ClientBuilder {
-    config: Config,
-    unsafe_retries: Option<bool>,
-    limiter: Option<Arc<dyn RateLimiter>>,
-    connect_timeout: Duration,
-    timeout: Duration,
-}
-
-/// A client that could not be built.
-///
-/// This transport has no configuration that can fail today (with the `native-roots`
-/// feature, a platform verifier that cannot be set up fails the first connection
-/// instead); the type keeps the surface the same as the async client's.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// The TLS configuration could not be built.
-    Tls(String),
-}
-
-impl fmt::Display for BuildError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BuildError::Tls(reason) => write!(f, "the tls configuration failed: {reason}"),
-        }
-    }
-}
-
-impl std::error::Error for BuildError {}
+pub type ClientBuilder = zego_core::ClientBuilder<Client>;
 
 impl Client {
     /// Starts building a client for an application. The defaults: the unified host
@@ -103,18 +56,12 @@ impl Client {
     /// reached the server), and the vendor's rate budget for each call, shared by every
     /// clone of the client.
     pub fn builder(app_id: AppId, secret: ServerSecret) -> ClientBuilder {
-        ClientBuilder {
-            config: Config::new(app_id, secret),
-            unsafe_retries: None,
-            limiter: None,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
-        }
+        ClientBuilder::new(app_id, secret)
     }
 
     /// The configuration every call uses.
     pub fn config(&self) -> &Config {
-        &self.inner.config
+        &self.inner.options.config
     }
 
     /// Sends one call, with pacing and retries, and returns its reply or how it failed.
@@ -160,9 +107,10 @@ impl Client {
 
     fn drive<A: Action>(&self, action: A) -> Result<Reply<A::Data>, Error> {
         let inner = &*self.inner;
-        let mut call = Call::new(&inner.config, &*inner.limiter, action).inspect_err(|e| {
-            tracing::debug!(error = %e, "invalid request, nothing sent");
-        })?;
+        let mut call = Call::new(&inner.options.config, &*inner.options.limiter, action)
+            .inspect_err(|e| {
+                tracing::debug!(error = %e, "invalid request, nothing sent");
+            })?;
         loop {
             match call.poll(Instant::now(), &mut SystemHost) {
                 Step::Wait(until) => {
@@ -194,7 +142,7 @@ impl Client {
             .inner
             .agent
             .run(request)
-            .map_err(|e| classify(&e, self.inner.timeout))?;
+            .map_err(|e| classify(&e, self.inner.options.timeout))?;
         let status = response.status().as_u16();
         tracing::trace!(status, "response head received");
         let mut body = Vec::new();
@@ -315,88 +263,12 @@ fn log_result<D>(result: &Result<Reply<D>, Error>) {
     }
 }
 
-impl ClientBuilder {
-    /// Sends to the host of a region instead of the unified host.
-    pub fn region(mut self, region: Region) -> Self {
-        self.config = self.config.with_endpoint(region);
-        self
-    }
-
-    /// Sends to another base URL: a region, a proxy over `https`, or a local test server
-    /// ([`Endpoint::loopback_http`], the only way to use plain `http`).
-    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
-        self.config = self.config.with_endpoint(endpoint);
-        self
-    }
-
-    /// Sends `IsTest=true` or `false` (only apps created on or before 2021-11-16 need it).
-    /// `true` also selects the test environment's lower rate budget.
-    pub fn is_test(mut self, is_test: bool) -> Self {
-        self.config = self.config.with_is_test(is_test);
-        self
-    }
-
-    /// How long establishing a connection (DNS, TCP and TLS) may take. A connection that
-    /// cannot be established is retried: the request was not sent.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// How long one attempt may take, from connecting to the end of the response body. A
-    /// timeout after sending is not retried by default: the request may have taken
-    /// effect. Keep it longer than the connect timeout: when the attempt's time runs out
-    /// first, the client cannot tell whether the request left, and reports that it may
-    /// have.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Replaces the retry policy.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.config = self.config.with_retry_policy(policy);
-        self
-    }
-
-    /// Also retries attempts that may have reached the server (a timeout, a dropped
-    /// connection, a body that is not the envelope). `SendCustomCommand` has no
-    /// idempotency key, so this can deliver a message twice. Off by default; it applies
-    /// over [`ClientBuilder::retry_policy`] whatever the order of the two.
-    pub fn unsafe_retries(mut self, enabled: bool) -> Self {
-        self.unsafe_retries = Some(enabled);
-        self
-    }
-
-    /// Paces calls with this limiter, for example one shared with other clients or
-    /// kept outside the process.
-    pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
-        self.limiter = Some(limiter);
-        self
-    }
-
-    /// Paces every call at `rate` instead of the vendor's budget for it (give each
-    /// process its share of an AppId's budget).
-    pub fn rate_limit(self, rate: Rate) -> Self {
-        self.rate_limiter(Arc::new(Gcra::with_rate(rate)))
-    }
-
-    /// Does not pace at all (the server answers 206 when its budget is exceeded, and
-    /// the retry policy waits then).
-    pub fn no_rate_limit(self) -> Self {
-        self.rate_limiter(Arc::new(Unlimited))
-    }
-
+impl BuildClient for Client {
     /// Builds the client: TLS by rustls with the ring provider and the webpki roots (the
     /// platform's verifier with the `native-roots` feature), HTTP/1.1 with keep-alive,
     /// redirects never followed, every response body read whatever its HTTP status, no
     /// proxy.
-    pub fn build(self) -> Result<Client, BuildError> {
-        let mut config = self.config;
-        if let Some(enabled) = self.unsafe_retries {
-            let policy = config.retry_policy().clone().with_unsafe_retries(enabled);
-            config = config.with_retry_policy(policy);
-        }
+    fn build_client(options: ClientOptions) -> Result<Self, BuildError> {
         #[cfg(not(feature = "native-roots"))]
         let roots = RootCerts::WebPki;
         #[cfg(feature = "native-roots")]
@@ -413,8 +285,8 @@ impl ClientBuilder {
             // A proxy from the environment would carry the signed request off this
             // machine, in clear text for a loopback test server.
             .proxy(None)
-            .timeout_connect(Some(self.connect_timeout))
-            .timeout_global(Some(self.timeout))
+            .timeout_connect(Some(options.connect_timeout))
+            .timeout_global(Some(options.timeout))
             .max_idle_age(POOL_IDLE_TIMEOUT)
             .tls_config(tls)
             .build();
@@ -424,13 +296,7 @@ impl ClientBuilder {
             CachingResolver::default(),
         );
         Ok(Client {
-            inner: Arc::new(Inner {
-                config,
-                limiter: self.limiter.unwrap_or_else(|| Arc::new(Gcra::new())),
-                agent,
-                connect_timeout: self.connect_timeout,
-                timeout: self.timeout,
-            }),
+            inner: Arc::new(Inner { options, agent }),
         })
     }
 }
@@ -438,6 +304,7 @@ impl ClientBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zego_core::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 
     fn secret() -> ServerSecret {
         ServerSecret::new("0123456789abcdef0123456789abcdef").unwrap()
@@ -451,8 +318,11 @@ mod tests {
             "https://rtc-api.zego.im/"
         );
         assert!(!client.config().retry_policy().unsafe_retries());
-        assert_eq!(client.inner.timeout, DEFAULT_TIMEOUT);
-        assert_eq!(client.inner.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
+        assert_eq!(client.inner.options.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(
+            client.inner.options.connect_timeout,
+            DEFAULT_CONNECT_TIMEOUT
+        );
         let agent = client.inner.agent.config();
         assert!(!agent.http_status_as_error());
         assert_eq!(agent.max_redirects(), 0);
@@ -460,29 +330,6 @@ mod tests {
         let debug = format!("{client:?}");
         assert!(!debug.contains("0123456789abcdef"), "{debug}");
         assert!(debug.contains("Gcra"), "{debug}");
-    }
-
-    #[test]
-    fn unsafe_retries_apply_over_the_policy_in_any_order() {
-        let a = Client::builder(AppId::new(7), secret())
-            .unsafe_retries(true)
-            .retry_policy(RetryPolicy::default().with_max_attempts(5))
-            .build()
-            .unwrap();
-        assert!(a.config().retry_policy().unsafe_retries());
-        assert_eq!(a.config().retry_policy().max_attempts(), 5);
-        let b = Client::builder(AppId::new(7), secret())
-            .region(Region::Frankfurt)
-            .is_test(true)
-            .no_rate_limit()
-            .build()
-            .unwrap();
-        assert_eq!(
-            b.config().endpoint().base_url(),
-            "https://rtc-api-fra.zego.im/"
-        );
-        assert_eq!(b.config().is_test(), Some(true));
-        assert!(format!("{b:?}").contains("Unlimited"));
     }
 
     #[test]

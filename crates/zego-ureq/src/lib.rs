@@ -53,7 +53,7 @@
 mod client;
 mod resolve;
 
-pub use client::{BuildError, Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use client::{Client, ClientBuilder};
 /// The sans-IO core this client drives.
 pub use zego_core as core;
 pub use zego_core::*;

@@ -1,5 +1,5 @@
 //! Sends custom messages with the async client to a zego-mock server started here, on
-//! this machine: `cargo run -p zego-hyper --example send`.
+//! this machine: `cargo run -p zego-hyper --example send_async`.
 //!
 //! Against the real service, build the client without `.endpoint(..)` (or with
 //! `.region(..)`), with your AppId and ServerSecret.

@@ -1,5 +1,5 @@
 //! Sends custom messages with the blocking client to a zego-mock server started here, on
-//! this machine: `cargo run -p zego-ureq --example send`.
+//! this machine: `cargo run -p zego-ureq --example send_blocking`.
 //!
 //! Against the real service, build the client without `.endpoint(..)` (or with
 //! `.region(..)`), with your AppId and ServerSecret.

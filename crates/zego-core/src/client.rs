@@ -1,0 +1,253 @@
+//! The one client builder, shared by every transport.
+//!
+//! A transport's `Client::builder(..)` returns a [`ClientBuilder`] of its own client
+//! type; the builder gathers the [`ClientOptions`] and hands them to the transport's
+//! [`BuildClient`] implementation, which only adds its HTTP stack. So every transport
+//! has the same builder, with the same defaults, by construction.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::action::Rate;
+use crate::config::Config;
+use crate::credentials::{AppId, ServerSecret};
+use crate::endpoint::{Endpoint, Region};
+use crate::rate::{Gcra, RateLimiter, Unlimited};
+use crate::retry::RetryPolicy;
+
+/// How long establishing a connection (DNS, TCP and TLS) may take, unless
+/// [`ClientBuilder::connect_timeout`] says otherwise: 5 seconds.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long one attempt (connecting, sending, and reading the whole response) may take,
+/// unless [`ClientBuilder::timeout`] says otherwise: 10 seconds.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Everything a transport's client is built from.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ClientOptions {
+    /// Credentials, endpoint, environment and retry policy.
+    pub config: Config,
+    /// The rate budget, shared by every clone of the client.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// The connect timeout.
+    pub connect_timeout: Duration,
+    /// The timeout of one attempt.
+    pub timeout: Duration,
+}
+
+/// A transport's client, built from [`ClientOptions`].
+pub trait BuildClient: Sized {
+    /// Adds the transport's HTTP stack to the options.
+    fn build_client(options: ClientOptions) -> Result<Self, BuildError>;
+}
+
+/// A client that could not be built.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The TLS configuration could not be built (for example, no usable root certificate
+    /// was found in the platform's store).
+    #[error("the tls configuration failed: {0}")]
+    Tls(String),
+}
+
+/// Builds a client of a transport (`C`); start from the transport's `Client::builder`.
+///
+/// The defaults: the unified host (`https://rtc-api.zego.im/`), no `IsTest`, a connect
+/// timeout of 5 s, an attempt timeout of 10 s, [`RetryPolicy::default`] (no retry after a
+/// request may have reached the server), and the vendor's rate budget for each call
+/// ([`Gcra`]), shared by every clone of the client.
+#[must_use]
+pub struct ClientBuilder<C> {
+    config: Config,
+    unsafe_retries: Option<bool>,
+    limiter: Option<Arc<dyn RateLimiter>>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    client: PhantomData<fn() -> C>,
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("config", &self.config)
+            .field("unsafe_retries", &self.unsafe_retries)
+            .field("limiter", &self.limiter)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl<C: BuildClient> ClientBuilder<C> {
+    /// A builder with the defaults, for an application.
+    pub fn new(app_id: AppId, secret: ServerSecret) -> Self {
+        ClientBuilder {
+            config: Config::new(app_id, secret),
+            unsafe_retries: None,
+            limiter: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            client: PhantomData,
+        }
+    }
+
+    /// Sends to the host of a region instead of the unified host.
+    pub fn region(mut self, region: Region) -> Self {
+        self.config = self.config.with_endpoint(region);
+        self
+    }
+
+    /// Sends to another base URL: a region, a proxy over `https`, or a local test server
+    /// ([`Endpoint::loopback_http`], the only way to use plain `http`).
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.config = self.config.with_endpoint(endpoint);
+        self
+    }
+
+    /// Sends `IsTest=true` or `false` (only apps created on or before 2021-11-16 need it).
+    /// `true` also selects the test environment's lower rate budget.
+    pub fn is_test(mut self, is_test: bool) -> Self {
+        self.config = self.config.with_is_test(is_test);
+        self
+    }
+
+    /// How long establishing a connection (TCP and TLS) may take. A connection that
+    /// cannot be established is retried: the request was not sent.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take, from sending to the end of the response body. A
+    /// timeout after sending is not retried by default: the request may have taken
+    /// effect.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Replaces the retry policy.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.config = self.config.with_retry_policy(policy);
+        self
+    }
+
+    /// Also retries attempts that may have reached the server (a timeout, a dropped
+    /// connection, a body that is not the envelope). `SendCustomCommand` has no
+    /// idempotency key, so this can deliver a message twice. Off by default; it applies
+    /// over [`ClientBuilder::retry_policy`] whatever the order of the two.
+    pub fn unsafe_retries(mut self, enabled: bool) -> Self {
+        self.unsafe_retries = Some(enabled);
+        self
+    }
+
+    /// Paces calls with this limiter, for example one shared with other clients or
+    /// kept outside the process.
+    pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// Paces every call at `rate` instead of the vendor's budget for it (give each
+    /// process its share of an AppId's budget).
+    pub fn rate_limit(self, rate: Rate) -> Self {
+        self.rate_limiter(Arc::new(Gcra::with_rate(rate)))
+    }
+
+    /// Does not pace at all (the server answers 206 when its budget is exceeded, and
+    /// the retry policy waits then).
+    pub fn no_rate_limit(self) -> Self {
+        self.rate_limiter(Arc::new(Unlimited))
+    }
+
+    /// The options gathered so far, with the defaults filled in.
+    pub fn options(self) -> ClientOptions {
+        let mut config = self.config;
+        if let Some(enabled) = self.unsafe_retries {
+            let policy = config.retry_policy().clone().with_unsafe_retries(enabled);
+            config = config.with_retry_policy(policy);
+        }
+        ClientOptions {
+            config,
+            limiter: self.limiter.unwrap_or_else(|| Arc::new(Gcra::new())),
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+        }
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<C, BuildError> {
+        C::build_client(self.options())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug)]
+    struct Options(ClientOptions);
+
+    impl BuildClient for Options {
+        fn build_client(options: ClientOptions) -> Result<Self, BuildError> {
+            Ok(Options(options))
+        }
+    }
+
+    fn builder() -> ClientBuilder<Options> {
+        ClientBuilder::new(
+            AppId::new(7),
+            ServerSecret::new("0123456789abcdef0123456789abcdef").unwrap(),
+        )
+    }
+
+    #[test]
+    fn defaults() {
+        let Options(o) = builder().build().unwrap();
+        assert_eq!(o.config.endpoint().base_url(), "https://rtc-api.zego.im/");
+        assert_eq!(o.config.is_test(), None);
+        assert_eq!(o.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
+        assert_eq!(o.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(o.config.retry_policy(), &RetryPolicy::default());
+        assert!(format!("{:?}", o.limiter).contains("Gcra"));
+        let debug = format!("{o:?} {:?}", builder());
+        assert!(!debug.contains("0123456789abcdef"), "{debug}");
+    }
+
+    #[test]
+    fn unsafe_retries_apply_over_the_policy_in_any_order() {
+        let Options(a) = builder()
+            .unsafe_retries(true)
+            .retry_policy(RetryPolicy::default().with_max_attempts(5))
+            .build()
+            .unwrap();
+        assert!(a.config.retry_policy().unsafe_retries());
+        assert_eq!(a.config.retry_policy().max_attempts(), 5);
+        let Options(b) = builder()
+            .region(Region::Frankfurt)
+            .is_test(true)
+            .no_rate_limit()
+            .connect_timeout(Duration::from_secs(1))
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        assert_eq!(
+            b.config.endpoint().base_url(),
+            "https://rtc-api-fra.zego.im/"
+        );
+        assert_eq!(b.config.is_test(), Some(true));
+        assert!(!b.config.retry_policy().unsafe_retries());
+        assert!(format!("{:?}", b.limiter).contains("Unlimited"));
+        assert_eq!(
+            (b.connect_timeout, b.timeout),
+            (Duration::from_secs(1), Duration::from_secs(2))
+        );
+        let Options(c) = builder().rate_limit(Rate::per_second(5)).build().unwrap();
+        assert!(format!("{:?}", c.limiter).contains("Gcra"));
+    }
+}
