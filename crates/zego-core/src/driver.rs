@@ -91,7 +91,9 @@ impl<'c, A: Action> Call<'c, A> {
     /// Validates `action` and prepares its driver. Nothing is sent, and no slot is taken,
     /// until [`poll`](Call::poll).
     pub fn new(config: &'c Config, limiter: &'c dyn RateLimiter, action: A) -> Result<Self, Error> {
-        action.validate()?;
+        action.validate().inspect_err(|_e| {
+            event!(debug, error = %_e, "invalid request, nothing sent");
+        })?;
         Ok(Call {
             config,
             limiter,
@@ -192,6 +194,13 @@ impl<'c, A: Action> Call<'c, A> {
         match parse_response::<A::Data>(status, body) {
             Ok(mut reply) => {
                 reply.attempts = self.attempts;
+                event!(
+                    debug,
+                    code = 0,
+                    request_id = reply.request_id.as_str(),
+                    attempts = reply.attempts,
+                    "call succeeded"
+                );
                 self.state = State::Done(Ok(reply));
             }
             Err(source) => {
@@ -239,10 +248,30 @@ impl<'c, A: Action> Call<'c, A> {
                 if resign {
                     self.resigned = true;
                 }
+                event!(
+                    debug,
+                    code = error.code().map(|c| c.get()),
+                    request_id = error.api().map(|a| a.request_id.as_str()),
+                    may_have_taken_effect = error.may_have_taken_effect(),
+                    retry_in = ?delay,
+                    error = %error,
+                    "attempt failed, retrying"
+                );
                 self.retrying_after = Some(error);
                 State::Backoff(now + delay)
             }
-            _ => State::Done(Err(error)),
+            _ => {
+                event!(
+                    info,
+                    code = error.code().map(|c| c.get()),
+                    request_id = error.api().map(|a| a.request_id.as_str()),
+                    may_have_taken_effect = error.may_have_taken_effect(),
+                    attempts = error.attempts(),
+                    error = %error,
+                    "call failed"
+                );
+                State::Done(Err(error))
+            }
         };
     }
 }

@@ -236,6 +236,25 @@ impl TransportFailure {
     }
 }
 
+/// An error and its chain of causes, joined by `": "`, in lower case: the message of a
+/// [`TransportFailure`] built from an HTTP client's error. The caller makes sure the
+/// error does not carry the request's URL (which holds the signature).
+///
+/// ```
+/// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection Refused");
+/// assert_eq!(zego_core::error_chain(&io), "connection refused");
+/// ```
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text.to_lowercase()
+}
+
 /// How a call ended when it did not succeed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -37,6 +37,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+/// Emits a `tracing` event with the `tracing` feature; nothing without it.
+macro_rules! event {
+    ($level:ident, $($rest:tt)*) => {
+        #[cfg(feature = "tracing")]
+        tracing::$level!($($rest)*);
+    };
+}
+
 mod action;
 pub mod actions;
 mod client;
@@ -67,7 +75,9 @@ pub use config::Config;
 pub use credentials::{AppId, ServerSecret};
 pub use driver::{Call, Step};
 pub use endpoint::{Endpoint, Region, is_loopback};
-pub use error::{ApiError, ConfigError, Error, ResponseError, TransportFailure, ValidationError};
+pub use error::{
+    ApiError, ConfigError, Error, ResponseError, TransportFailure, ValidationError, error_chain,
+};
 pub use fanout::{FailedChunk, FanOut, FanOutReply};
 #[cfg(feature = "system-host")]
 pub use host::SystemHost;

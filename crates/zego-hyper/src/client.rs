@@ -15,7 +15,7 @@ use tracing::Instrument;
 use zego_core::{
     Action, AppId, BuildClient, BuildError, Call, ClientOptions, Config, Error, FanOut,
     FanOutReply, MAX_BODY_BYTES, Reply, SendCustomCommand, SendCustomCommandReply, ServerSecret,
-    Step, SystemHost, TransportFailure, ValidationError,
+    Step, SystemHost, TransportFailure, ValidationError, error_chain,
 };
 
 /// How long an idle keep-alive connection stays in the pool.
@@ -121,10 +121,7 @@ impl Client {
 
     async fn drive<A: Action>(&self, action: A) -> Result<Reply<A::Data>, Error> {
         let inner = &*self.inner;
-        let mut call = Call::new(&inner.options.config, &*inner.options.limiter, action)
-            .inspect_err(|e| {
-                tracing::debug!(error = %e, "invalid request, nothing sent");
-            })?;
+        let mut call = Call::new(&inner.options.config, &*inner.options.limiter, action)?;
         loop {
             match call.poll(Instant::now(), &mut SystemHost) {
                 Step::Wait(until) => {
@@ -138,12 +135,8 @@ impl Client {
                         Ok((status, body)) => call.handle_response(now, status, &body),
                         Err(failure) => call.handle_failure(now, failure),
                     }
-                    span.in_scope(|| log_attempt(&call));
                 }
-                Step::Done(result) => {
-                    log_result(&result);
-                    return result;
-                }
+                Step::Done(result) => return result,
             }
         }
     }
@@ -157,8 +150,10 @@ impl Client {
         let request = request.map(|body| Full::new(Bytes::from(body)));
         let exchange = async {
             let response = self.inner.http.request(request).await.map_err(|e| {
-                // The outer error only names its kind ("client error (Connect)").
-                let cause = std::error::Error::source(&e).map_or_else(|| describe(&e), describe);
+                // The outer error only names its kind ("client error (Connect)"). hyper's
+                // and hyper-util's errors never carry the URL (which holds the signature).
+                let cause =
+                    std::error::Error::source(&e).map_or_else(|| error_chain(&e), error_chain);
                 if e.is_connect() {
                     TransportFailure::not_sent(format!("could not connect: {cause}"))
                 } else {
@@ -172,7 +167,7 @@ impl Client {
                 .map_err(|e| {
                     TransportFailure::maybe_sent(format!(
                         "reading the response body failed: {}",
-                        describe(&e)
+                        error_chain(&e)
                     ))
                 })?;
             Ok((status, body))
@@ -202,54 +197,6 @@ async fn read_capped(mut body: Incoming, cap: usize) -> Result<Vec<u8>, hyper::E
         }
     }
     Ok(buf)
-}
-
-/// An error and its causes, in lower case. hyper's and hyper-util's errors never carry
-/// the request's URL (which holds the signature).
-fn describe(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text.to_lowercase()
-}
-
-/// Logs how the attempt just reported ended, when it failed.
-fn log_attempt<A: Action>(call: &Call<'_, A>) {
-    if let Some(error) = call.last_failure() {
-        let api = error.api();
-        let retrying = !call.is_done();
-        tracing::debug!(
-            code = error.code().map(|c| c.get()),
-            request_id = api.map(|a| a.request_id.as_str()),
-            may_have_taken_effect = error.may_have_taken_effect(),
-            retrying,
-            error = %error,
-            "attempt failed"
-        );
-    }
-}
-
-/// Logs how a call ended.
-fn log_result<D>(result: &Result<Reply<D>, Error>) {
-    match result {
-        Ok(reply) => tracing::debug!(
-            code = 0,
-            request_id = reply.request_id.as_str(),
-            attempts = reply.attempts,
-            "call succeeded"
-        ),
-        Err(error) => tracing::info!(
-            code = error.code().map(|c| c.get()),
-            request_id = error.api().map(|a| a.request_id.as_str()),
-            attempts = error.attempts(),
-            error = %error,
-            "call failed"
-        ),
-    }
 }
 
 impl BuildClient for Client {

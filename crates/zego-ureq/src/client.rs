@@ -12,7 +12,7 @@ use ureq::unversioned::transport::DefaultConnector;
 use zego_core::{
     Action, AppId, BuildClient, BuildError, Call, ClientOptions, Config, Error, FanOut,
     FanOutReply, MAX_BODY_BYTES, Reply, SendCustomCommand, SendCustomCommandReply, ServerSecret,
-    Step, SystemHost, TransportFailure, ValidationError,
+    Step, SystemHost, TransportFailure, ValidationError, error_chain,
 };
 
 /// How long an idle keep-alive connection stays in the pool.
@@ -107,10 +107,7 @@ impl Client {
 
     fn drive<A: Action>(&self, action: A) -> Result<Reply<A::Data>, Error> {
         let inner = &*self.inner;
-        let mut call = Call::new(&inner.options.config, &*inner.options.limiter, action)
-            .inspect_err(|e| {
-                tracing::debug!(error = %e, "invalid request, nothing sent");
-            })?;
+        let mut call = Call::new(&inner.options.config, &*inner.options.limiter, action)?;
         loop {
             match call.poll(Instant::now(), &mut SystemHost) {
                 Step::Wait(until) => {
@@ -125,12 +122,8 @@ impl Client {
                         Ok((status, body)) => call.handle_response(now, status, &body),
                         Err(failure) => call.handle_failure(now, failure),
                     }
-                    log_attempt(&call);
                 }
-                Step::Done(result) => {
-                    log_result(&result);
-                    return result;
-                }
+                Step::Done(result) => return result,
             }
         }
     }
@@ -215,51 +208,7 @@ fn describe(error: &ureq::Error) -> String {
     match error {
         ureq::Error::BadUri(_) => "the url cannot be used".to_owned(),
         ureq::Error::RequireHttpsOnly(_) => "the url is not https".to_owned(),
-        other => {
-            let mut text = other.to_string();
-            let mut source = std::error::Error::source(other);
-            while let Some(cause) = source {
-                text.push_str(": ");
-                text.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            text.to_lowercase()
-        }
-    }
-}
-
-/// Logs how the attempt just reported ended, when it failed.
-fn log_attempt<A: Action>(call: &Call<'_, A>) {
-    if let Some(error) = call.last_failure() {
-        let api = error.api();
-        let retrying = !call.is_done();
-        tracing::debug!(
-            code = error.code().map(|c| c.get()),
-            request_id = api.map(|a| a.request_id.as_str()),
-            may_have_taken_effect = error.may_have_taken_effect(),
-            retrying,
-            error = %error,
-            "attempt failed"
-        );
-    }
-}
-
-/// Logs how a call ended.
-fn log_result<D>(result: &Result<Reply<D>, Error>) {
-    match result {
-        Ok(reply) => tracing::debug!(
-            code = 0,
-            request_id = reply.request_id.as_str(),
-            attempts = reply.attempts,
-            "call succeeded"
-        ),
-        Err(error) => tracing::info!(
-            code = error.code().map(|c| c.get()),
-            request_id = error.api().map(|a| a.request_id.as_str()),
-            attempts = error.attempts(),
-            error = %error,
-            "call failed"
-        ),
+        other => error_chain(other),
     }
 }
 
