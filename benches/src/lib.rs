@@ -97,7 +97,8 @@ fn url_encode(s: &str) -> String {
     out
 }
 
-/// The signed URL, built with `format!`, md5, [`url_encode`] and string pushes.
+/// The signed URL, built with `format!`, md5, a per-character URL encoder and string
+/// pushes.
 pub fn vendor_style_url(
     app_id: u32,
     secret: &str,
