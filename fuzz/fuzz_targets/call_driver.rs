@@ -5,8 +5,8 @@
 //! Input, read in order (missing bytes read as 0):
 //! - `max_attempts` (1 byte; 0 means 1), flags (1 byte: 1 unsafe retries, 2 `IsTest`,
 //!   4 paced by a `Gcra` rather than `Unlimited`), then 4 durations in units of 10 ms
-//!   (2 bytes each, little-endian): the elapsed cap, the base and the cap of the backoff,
-//!   the throttle wait; then the host's random seed (8 bytes).
+//!   (2 bytes each, little-endian; 0xffff is `Duration::MAX`): the elapsed cap, the base
+//!   and the cap of the backoff, the throttle wait; then the host's random seed (8 bytes).
 //! - Then events, one kind byte each (kind % 7) with its operands:
 //!   0 the vendor's example success (status 200);
 //!   1 status (2 bytes) and an envelope whose `Code` is the n-th documented code (1 byte);
@@ -96,7 +96,10 @@ fuzz_target!(|data: &[u8]| {
     let mut r = Reader(data);
     let max_attempts = u32::from(r.u8());
     let flags = r.u8();
-    let mut tens_of_ms = || Duration::from_millis(10 * u64::from(r.u16()));
+    let mut tens_of_ms = || match r.u16() {
+        u16::MAX => Duration::MAX,
+        n => Duration::from_millis(10 * u64::from(n)),
+    };
     let (elapsed, base, max, throttle) = (tens_of_ms(), tens_of_ms(), tens_of_ms(), tens_of_ms());
     let seed = u64::from_le_bytes(r.bytes());
     let policy = RetryPolicy::default()

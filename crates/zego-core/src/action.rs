@@ -18,13 +18,21 @@ pub struct Rate {
 }
 
 impl Rate {
-    /// `count` requests per `per`. A `count` of 0 is taken as 1.
+    /// `count` requests per `per`. A `count` of 0 is taken as 1, and a `per` longer than
+    /// [`Rate::MAX_PERIOD`] (a year) as a year.
     pub const fn new(count: u32, per: Duration) -> Self {
         Rate {
             count: if count == 0 { 1 } else { count },
-            per,
+            per: if per.as_secs() > Rate::MAX_PERIOD.as_secs() {
+                Rate::MAX_PERIOD
+            } else {
+                per
+            },
         }
     }
+
+    /// The longest period a budget may have: 365 days.
+    pub const MAX_PERIOD: Duration = Duration::from_secs(365 * 24 * 3600);
 
     /// `count` requests per second.
     pub const fn per_second(count: u32) -> Self {
@@ -249,6 +257,7 @@ mod tests {
         assert_eq!(Rate::per_second(100).to_string(), "100/s");
         assert_eq!(Rate::per_second(100).interval(), Duration::from_millis(10));
         assert_eq!(Rate::new(0, Duration::from_secs(1)).count(), 1);
+        assert_eq!(Rate::new(1, Duration::MAX).period(), Rate::MAX_PERIOD);
         assert_eq!(
             Rate::new(1, Duration::from_secs(10)).to_string(),
             "1 per 10s"

@@ -240,11 +240,19 @@ impl<'c, A: Action> Call<'c, A> {
         );
         let decision = policy.decide(outcome, self.attempts, self.resigned, self.jitter);
         let started = self.started.unwrap_or(now);
-        self.state = match decision {
-            Decision::RetryAfter(delay)
-                if self.attempts < policy.max_attempts()
-                    && now.saturating_duration_since(started) + delay <= policy.max_elapsed() =>
-            {
+        // A retry must start within the time budget; a delay that overflows the clock
+        // is past any budget.
+        let retry_at = match decision {
+            Decision::RetryAfter(delay) if self.attempts < policy.max_attempts() => now
+                .saturating_duration_since(started)
+                .checked_add(delay)
+                .filter(|elapsed| *elapsed <= policy.max_elapsed())
+                .and_then(|_| now.checked_add(delay))
+                .map(|at| (at, delay)),
+            _ => None,
+        };
+        self.state = match retry_at {
+            Some((at, _delay)) => {
                 if resign {
                     self.resigned = true;
                 }
@@ -253,14 +261,14 @@ impl<'c, A: Action> Call<'c, A> {
                     code = error.code().map(|c| c.get()),
                     request_id = error.api().map(|a| a.request_id.as_str()),
                     may_have_taken_effect = error.may_have_taken_effect(),
-                    retry_in = ?delay,
+                    retry_in = ?_delay,
                     error = %error,
                     "attempt failed, retrying"
                 );
                 self.retrying_after = Some(error);
-                State::Backoff(now + delay)
+                State::Backoff(at)
             }
-            _ => {
+            None => {
                 event!(
                     info,
                     code = error.code().map(|c| c.get()),
@@ -446,6 +454,29 @@ mod tests {
             err.attempts()
         );
         assert_eq!(err.code(), Some(ReturnCode::APP_QPS_LIMIT));
+    }
+
+    #[test]
+    fn huge_waits_end_the_call_instead_of_overflowing() {
+        let extreme = config().with_retry_policy(
+            RetryPolicy::default()
+                .with_max_elapsed(Duration::MAX)
+                .with_throttle_wait(Duration::MAX)
+                .with_backoff(Duration::MAX, Duration::MAX),
+        );
+        // A throttled wait of half of `Duration::MAX` or more cannot be scheduled.
+        let run = drive(&extreme, &Unlimited, Instant::now(), |_| code(206));
+        let err = run.result.unwrap_err();
+        assert_eq!(err.attempts(), 1, "a retry at the end of time is no retry");
+        assert_eq!(err.code(), Some(ReturnCode::APP_QPS_LIMIT));
+        // A backoff drawn from [0, 584 years] may fit on the clock, or not: either way the
+        // call ends within its attempts, without a panic.
+        for c in [1, 50013, 122] {
+            let run = drive(&extreme, &Unlimited, Instant::now(), |_| code(c));
+            let err = run.result.unwrap_err();
+            assert!((1..=3).contains(&err.attempts()));
+            assert_eq!(err.code(), Some(ReturnCode(c)));
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 /// the backoff jitter).
 ///
 /// Transports implement it with the system clock and the OS random source
-/// ([`SystemHost`](crate::SystemHost), feature `system-host`); tests use [`FixedHost`].
+/// (`SystemHost`, with the feature `system-host`); tests use [`FixedHost`].
 pub trait Host {
     /// The current wall-clock time.
     fn system_time(&mut self) -> SystemTime;

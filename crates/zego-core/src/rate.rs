@@ -98,7 +98,12 @@ impl RateLimiter for Gcra {
         let tat = map.entry(action).or_insert(now);
         let earliest = tat.checked_sub(tolerance).unwrap_or(now);
         let send_at = earliest.max(now);
-        *tat = (*tat).max(send_at) + interval.max(Duration::from_nanos(1));
+        // An interval is at most a year (`Rate::MAX_PERIOD`); should the clock still
+        // overflow, the budget stays where it is rather than panic.
+        let base = (*tat).max(send_at);
+        *tat = base
+            .checked_add(interval.max(Duration::from_nanos(1)))
+            .unwrap_or(base);
         send_at
     }
 }
@@ -131,6 +136,16 @@ mod tests {
             g.reserve("A", rate, later),
             later + Duration::from_millis(100)
         );
+    }
+
+    #[test]
+    fn longest_period_does_not_overflow() {
+        let g = Gcra::with_rate(Rate::new(1, Duration::MAX)).with_burst(u32::MAX);
+        let t0 = Instant::now();
+        let first = g.reserve("A", Rate::per_second(1), t0);
+        assert_eq!(first, t0);
+        let second = g.reserve("A", Rate::per_second(1), t0);
+        assert!(second >= t0);
     }
 
     #[test]
