@@ -341,3 +341,8 @@ mod tests {
         assert_eq!(value.fail_users, typed);
     }
 }
+
+/// The README's examples, compiled (and run, where they need no network) as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
