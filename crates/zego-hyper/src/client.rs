@@ -30,8 +30,8 @@ type HttpClient = HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>;
 /// must be used inside a tokio runtime (with the time driver enabled).
 ///
 /// Each call goes through the core's call driver ([`Call`]): validation before any I/O,
-/// a fresh signature per attempt, pacing by the shared [`RateLimiter`], and retries by
-/// the [`RetryPolicy`].
+/// a fresh signature per attempt, pacing by the shared [`RateLimiter`](zego_core::RateLimiter), and retries by
+/// the [`RetryPolicy`](zego_core::RetryPolicy).
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -56,7 +56,7 @@ pub type ClientBuilder = zego_core::ClientBuilder<Client>;
 impl Client {
     /// Starts building a client for an application. The defaults: the unified host
     /// (`https://rtc-api.zego.im/`), no `IsTest`, a connect timeout of 5 s, an attempt
-    /// timeout of 10 s, [`RetryPolicy::default`] (no retry after a request may have
+    /// timeout of 10 s, [`RetryPolicy::default`](zego_core::RetryPolicy::default) (no retry after a request may have
     /// reached the server), and the vendor's rate budget for each call, shared by every
     /// clone of the client.
     pub fn builder(app_id: AppId, secret: ServerSecret) -> ClientBuilder {

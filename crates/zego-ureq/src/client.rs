@@ -26,8 +26,8 @@ const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// `tokio::task::spawn_blocking`.
 ///
 /// Each call goes through the core's call driver ([`Call`]): validation before any I/O,
-/// a fresh signature per attempt, pacing by the shared [`RateLimiter`], and retries by
-/// the [`RetryPolicy`].
+/// a fresh signature per attempt, pacing by the shared [`RateLimiter`](zego_core::RateLimiter), and retries by
+/// the [`RetryPolicy`](zego_core::RetryPolicy).
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -52,7 +52,7 @@ pub type ClientBuilder = zego_core::ClientBuilder<Client>;
 impl Client {
     /// Starts building a client for an application. The defaults: the unified host
     /// (`https://rtc-api.zego.im/`), no `IsTest`, a connect timeout of 5 s, an attempt
-    /// timeout of 10 s, [`RetryPolicy::default`] (no retry after a request may have
+    /// timeout of 10 s, [`RetryPolicy::default`](zego_core::RetryPolicy::default) (no retry after a request may have
     /// reached the server), and the vendor's rate budget for each call, shared by every
     /// clone of the client.
     pub fn builder(app_id: AppId, secret: ServerSecret) -> ClientBuilder {
