@@ -5,6 +5,20 @@ use zego_hyper::{Error, FanOutReply};
 
 use crate::exit;
 
+/// A progress bar of `done` calls out of `total`: `[######------] 1/2 calls`.
+pub fn progress_bar(done: usize, total: usize) -> String {
+    const WIDTH: usize = 30;
+    let filled = (WIDTH * done)
+        .checked_div(total)
+        .unwrap_or(WIDTH)
+        .min(WIDTH);
+    format!(
+        "[{}{}] {done}/{total} calls",
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled)
+    )
+}
+
 /// The exit code of a result: 0 all delivered, 3 some users not reached, 1 a call failed,
 /// 2 nothing sent because the request is invalid.
 pub fn exit_code(reply: &FanOutReply) -> u8 {
@@ -126,4 +140,29 @@ pub fn report(reply: &FanOutReply, json: bool) -> u8 {
         eprintln!("{line}");
     }
     exit_code(reply)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_bar_fills_up() {
+        assert_eq!(
+            progress_bar(0, 3),
+            "[------------------------------] 0/3 calls"
+        );
+        assert_eq!(
+            progress_bar(1, 3),
+            "[##########--------------------] 1/3 calls"
+        );
+        assert_eq!(
+            progress_bar(3, 3),
+            "[##############################] 3/3 calls"
+        );
+        assert_eq!(
+            progress_bar(0, 0),
+            "[##############################] 0/0 calls"
+        );
+    }
 }

@@ -127,13 +127,7 @@ pub(crate) async fn send_all(client: &Client, mut fan_out: FanOut, progress: boo
         fan_out.record(client.send_custom_command(call).await);
         done += 1;
         if progress {
-            let width = 30;
-            let filled = width * done / total;
-            eprint!(
-                "\r[{}{}] {done}/{total} calls",
-                "#".repeat(filled),
-                "-".repeat(width - filled)
-            );
+            eprint!("\r{}", output::progress_bar(done, total));
             let _ = std::io::stderr().flush();
         }
     }

@@ -147,6 +147,11 @@ fn fan_out_reaches_25_users_exactly_once() {
     }
     let out = cmd.output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("calls"),
+        "no progress bar when stderr is not a terminal: {}",
+        stderr(&out)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["calls"], 3);
     assert_eq!(v["request_ids"].as_array().map(Vec::len), Some(3));
@@ -396,5 +401,45 @@ fn help_documents_the_exit_codes() {
         "3  the call succeeded",
     ] {
         assert!(text.contains(line), "{text}");
+    }
+}
+
+#[test]
+fn fan_out_shows_progress_on_a_terminal() {
+    // `script` runs the command with a pseudo-terminal as its stdout and stderr.
+    let users: Vec<String> = (0..12).map(|i| format!("u{i}")).collect();
+    let mut builder = MockServer::builder().app(App::new(AppId::new(APP), SECRET));
+    for u in &users {
+        builder = builder.user("big", u.as_str());
+    }
+    let mock = builder.start().unwrap();
+    let mut line = format!(
+        "{} send-custom-command --endpoint {} --room big --from server --message hi",
+        env!("CARGO_BIN_EXE_zego"),
+        mock.base_url()
+    );
+    for u in &users {
+        line.push_str(" --to ");
+        line.push_str(u);
+    }
+    let out = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env("ZEGO_APP_ID", APP.to_string())
+        .env("ZEGO_SERVER_SECRET", SECRET)
+        .output()
+        .expect("the `script` command (util-linux) runs the test under a terminal");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let screen = stdout(&out);
+    assert!(
+        screen.contains("[###############---------------] 1/2 calls"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("[##############################] 2/2 calls"),
+        "{screen}"
+    );
+    assert!(screen.contains("delivered in 2 calls"), "{screen}");
+    for u in &users {
+        assert_eq!(contents(&mock, u), ["hi"], "{u}");
     }
 }
