@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::error::{Error, TransportFailure};
 use crate::host::Host;
 use crate::rate::RateLimiter;
-use crate::response::{MAX_BODY_BYTES, Reply, parse_response};
+use crate::response::{Reply, parse_response};
 use crate::retry::{AttemptOutcome, Decision};
 use crate::sign::{Nonce, unix_seconds};
 
@@ -124,19 +124,15 @@ impl<'c, A: Action> Call<'c, A> {
 
     /// How the latest attempt failed, if it did: while the call backs off to retry, the
     /// error that made it retry; once the call is over, its final error. `None` before
-    /// any attempt failed and after a success. Transports use it to log each attempt's
-    /// outcome (its return code and `RequestId`) without parsing the body again.
+    /// any attempt failed and after a success. The driver logs each failed attempt itself
+    /// (feature `tracing`); this is for a caller who wants the outcome in its own form,
+    /// without parsing the body again.
     pub fn last_failure(&self) -> Option<&Error> {
         match &self.state {
             State::Done(Ok(_)) => None,
             State::Done(Err(error)) => Some(error),
             _ => self.retrying_after.as_ref(),
         }
-    }
-
-    /// The largest response body the transport should read; see [`MAX_BODY_BYTES`].
-    pub fn max_body_bytes(&self) -> usize {
-        MAX_BODY_BYTES
     }
 
     /// Advances the call at `now`. `host` gives the wall clock and random bytes for
@@ -186,7 +182,7 @@ impl<'c, A: Action> Call<'c, A> {
     }
 
     /// Reports the response to the request last handed out: its HTTP status and body
-    /// (read up to [`MAX_BODY_BYTES`] + 1 bytes). Ignored unless a request is out.
+    /// (read up to [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) + 1 bytes). Ignored unless a request is out.
     pub fn handle_response(&mut self, now: Instant, status: u16, body: &[u8]) {
         if !matches!(self.state, State::InFlight) {
             return;
