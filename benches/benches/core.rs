@@ -16,7 +16,8 @@ use zego_benches::{
     APP_ID, NONCE, SECRET, TIMESTAMP, command, config, floor_url, nonce, parse_with_value,
     reply_body, vendor_style_url,
 };
-use zego_core::{CustomCommandData, parse_response, prepare};
+use zego_core::actions::SendCustomCommand;
+use zego_core::{parse_response, prepare};
 
 fn prepare_bench(c: &mut Criterion) {
     let (config, nonce, command) = (config(), nonce(), command());
@@ -65,7 +66,7 @@ fn parse_bench(c: &mut Criterion) {
     let body = reply_body();
     let mut group = c.benchmark_group("parse");
     group.bench_function("zego_core", |b| {
-        b.iter(|| parse_response::<CustomCommandData>(200, black_box(&body)))
+        b.iter(|| parse_response::<SendCustomCommand>(200, black_box(&body)))
     });
     group.bench_function("serde_json_value", |b| {
         b.iter(|| parse_with_value(black_box(&body)))

@@ -19,7 +19,8 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as RawHyper;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use zego_core::{AppId, Config, Endpoint, Nonce, SendCustomCommand, ServerSecret, prepare};
+use zego_core::actions::SendCustomCommand;
+use zego_core::{AppId, Config, Endpoint, Nonce, ServerSecret, prepare};
 use zego_mock::{App, MockServer};
 
 const APP_ID: u32 = 1_234_567_890;
@@ -119,11 +120,9 @@ fn throughput(c: &mut Criterion) {
 
     // Every contender succeeds before it is measured.
     runtime
-        .block_on(hyper_client.send_custom_command(command()))
+        .block_on(hyper_client.call(command()))
         .expect("zego-hyper");
-    ureq_client
-        .send_custom_command(command())
-        .expect("zego-ureq");
+    ureq_client.call(command()).expect("zego-ureq");
     let (_, body) = runtime.block_on(raw_hyper_send());
     assert!(String::from_utf8_lossy(&body).contains(SUCCESS));
     let (_, body) = raw_ureq_send();
@@ -137,10 +136,10 @@ fn throughput(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(3));
     let zego_hyper_send = || {
         runtime
-            .block_on(hyper_client.send_custom_command(command()))
+            .block_on(hyper_client.call(command()))
             .expect("sent")
     };
-    let zego_ureq_send = || ureq_client.send_custom_command(command()).expect("sent");
+    let zego_ureq_send = || ureq_client.call(command()).expect("sent");
     group.bench_function("raw-hyper", |b| {
         b.iter_custom(|iters| {
             paired(

@@ -12,7 +12,8 @@
 
 use md5::{Digest, Md5};
 use serde_json::Value;
-use zego_core::{AppId, Config, Nonce, SendCustomCommand, ServerSecret};
+use zego_core::actions::SendCustomCommand;
+use zego_core::{AppId, Config, Nonce, ServerSecret};
 
 /// The vendor's example credentials and signing inputs.
 pub const APP_ID: u32 = 12345;
@@ -276,7 +277,8 @@ pub fn parse_with_value(body: &[u8]) -> Option<ValueReply> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zego_core::{CustomCommandData, parse_response, prepare};
+    use zego_core::actions::SendCustomCommand;
+    use zego_core::{parse_response, prepare};
 
     #[test]
     fn content_is_the_most_cjk_that_fits() {
@@ -327,7 +329,7 @@ mod tests {
     #[test]
     fn value_baseline_reads_what_parse_response_reads() {
         let body = reply_body();
-        let reply = parse_response::<CustomCommandData>(200, &body).unwrap();
+        let reply = parse_response::<SendCustomCommand>(200, &body).unwrap();
         let value = parse_with_value(&body).unwrap();
         assert_eq!(value.code, 0);
         assert_eq!(value.message, reply.message);

@@ -5,7 +5,8 @@
 
 use allocation_counter::{AllocationInfo, measure};
 use zego_benches::{TIMESTAMP, command, config, nonce, reply_body};
-use zego_core::{CustomCommandData, MAX_BODY_BYTES, ResponseError, parse_response, prepare};
+use zego_core::actions::SendCustomCommand;
+use zego_core::{MAX_BODY_BYTES, ResponseError, parse_response, prepare};
 
 fn report(what: &str, info: &AllocationInfo) {
     println!(
@@ -36,7 +37,7 @@ fn prepare_allocations() {
 fn parse_allocations() {
     let body = reply_body();
     let info = measure(|| {
-        let reply = parse_response::<CustomCommandData>(200, &body).unwrap();
+        let reply = parse_response::<SendCustomCommand>(200, &body).unwrap();
         assert_eq!(reply.failed_users().len(), 10);
     });
     report("parse_response (10 FailUsers)", &info);
@@ -49,7 +50,7 @@ fn parse_allocations() {
 fn a_body_over_the_cap_allocates_nothing() {
     let body = vec![b' '; MAX_BODY_BYTES + 1];
     let mut result = None;
-    let info = measure(|| result = Some(parse_response::<CustomCommandData>(500, &body)));
+    let info = measure(|| result = Some(parse_response::<SendCustomCommand>(500, &body)));
     report("parse_response (body over the cap)", &info);
     assert_eq!(
         result,

@@ -3,11 +3,12 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde::de::DeserializeOwned;
-
+use crate::code::{Group, ReturnCode};
 use crate::config::Config;
-use crate::error::ValidationError;
+use crate::credentials::AppId;
+use crate::error::{Problem, ValidationError};
 use crate::query::QueryWriter;
+use crate::response::ReplyData;
 use crate::sign::{Nonce, sign};
 
 /// A request budget: `count` requests per `per`.
@@ -65,29 +66,123 @@ impl fmt::Display for Rate {
     }
 }
 
+/// The vendor's request budgets of a call (spec §16): per AppId, in each environment,
+/// and for some calls per room as well.
+///
+/// ```
+/// use std::time::Duration;
+/// use zego_core::{Budget, Rate};
+/// let budget = Budget::per_app(Rate::per_second(200)).per_room(Rate::per_second(1));
+/// assert_eq!(budget.app_rate(true), Rate::per_second(200), "no test figure: the production one");
+/// assert_eq!(budget.room_rate(), Some(Rate::per_second(1)));
+/// let budget = Budget::per_app(Rate::per_second(10)).in_test_environment(Rate::per_second(1));
+/// assert_eq!(budget.app_rate(true), Rate::per_second(1));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Budget {
+    per_app: Rate,
+    per_app_test: Rate,
+    per_room: Option<Rate>,
+}
+
+impl Budget {
+    /// `rate` per AppId over all its rooms, in both environments.
+    pub const fn per_app(rate: Rate) -> Self {
+        Budget {
+            per_app: rate,
+            per_app_test: rate,
+            per_room: None,
+        }
+    }
+
+    /// Another figure per AppId in the test environment (`IsTest=true`).
+    pub const fn in_test_environment(mut self, rate: Rate) -> Self {
+        self.per_app_test = rate;
+        self
+    }
+
+    /// A budget per room as well, on top of the per-AppId one.
+    pub const fn per_room(mut self, rate: Rate) -> Self {
+        self.per_room = Some(rate);
+        self
+    }
+
+    /// The per-AppId budget in the production or (`test`) the test environment.
+    pub const fn app_rate(self, test: bool) -> Rate {
+        if test {
+            self.per_app_test
+        } else {
+            self.per_app
+        }
+    }
+
+    /// The per-room budget, if the call has one.
+    pub const fn room_rate(self) -> Option<Rate> {
+        self.per_room
+    }
+}
+
+/// What a call may need to know of the client to write its parameters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestContext {
+    /// The application.
+    pub app_id: AppId,
+    /// `true` when the call goes to the test environment (`IsTest=true`).
+    pub test_environment: bool,
+}
+
+impl RequestContext {
+    /// The context of calls made with `config`.
+    pub fn of(config: &Config) -> Self {
+        RequestContext {
+            app_id: config.app_id(),
+            test_environment: config.is_test_environment(),
+        }
+    }
+}
+
 /// One call of the ZEGO server API.
 ///
 /// Implementing it is all a new call needs: the driver, the signer, the query encoder,
-/// the envelope parser, the retry policy and the rate limiter are shared by every call.
+/// the envelope parser, the retry policy, the rate limiter and (with [`Batched`](crate::Batched))
+/// the fan-out are shared by every call and never name one. The call says:
+///
+/// - its name and [`Group`], in which its return codes are read;
+/// - whether repeating it is harmless ([`Action::IDEMPOTENT`]), which decides whether a
+///   request that may have reached the server is retried without the caller's opt-in;
+/// - its [`Budget`]s, and for a per-room budget its room ([`Action::budget_room`]);
+/// - the shape of its `Data` ([`ReplyData`], which also says what an absent `Data` means);
+/// - its checks and its parameters.
 pub trait Action {
     /// The `Action` query parameter, for example `"SendCustomCommand"`.
     const NAME: &'static str;
 
-    /// The vendor's rate limit per AppId in the production environment.
-    const RATE_LIMIT: Rate;
+    /// The group whose table reads the call's return codes.
+    const GROUP: Group;
 
-    /// The vendor's rate limit per AppId in the test environment (`IsTest=true`).
-    const TEST_RATE_LIMIT: Rate;
+    /// `true` when sending the request twice has the effect of sending it once (a query,
+    /// or a call that sets a state), so that a retry after the request may have reached
+    /// the server is safe. `false` for sends: their retries after such a failure need the
+    /// caller's opt-in ([`RetryPolicy::with_unsafe_retries`](crate::RetryPolicy::with_unsafe_retries)).
+    const IDEMPOTENT: bool;
 
-    /// The shape of the response's `Data`. An absent or `null` `Data` reads as
-    /// `Default::default()`.
-    type Data: DeserializeOwned + Default + Clone + fmt::Debug;
+    /// The vendor's budgets of the call.
+    const BUDGET: Budget;
+
+    /// The shape of the response's `Data`.
+    type Data: ReplyData;
 
     /// Checks everything the server would reject for shape, before any I/O.
     fn validate(&self) -> Result<(), ValidationError>;
 
     /// Writes the business parameters, in a fixed order, with the one query encoder.
-    fn write_params(&self, query: &mut QueryWriter);
+    fn write_params(&self, query: &mut QueryWriter, context: &RequestContext);
+
+    /// The room a per-room budget ([`Budget::room_rate`]) counts this call against.
+    fn budget_room(&self) -> Option<&str> {
+        None
+    }
 
     /// An estimate of the encoded size of the business parameters, to size buffers.
     fn encoded_len_hint(&self) -> usize {
@@ -98,6 +193,16 @@ pub trait Action {
 /// The `User-Agent` header sent with every request.
 pub const USER_AGENT: &str = concat!("zego-rs/", env!("CARGO_PKG_VERSION"));
 
+/// The longest request target (path and query, URL-encoded) the client sends: 16 KiB.
+/// Front ends commonly refuse longer request lines, and zego-mock answers HTTP 414 past
+/// it. A call whose parameters would make a longer one is a [`ValidationError`].
+pub const MAX_REQUEST_TARGET_BYTES: usize = 16 * 1024;
+
+/// The most bytes the public parameters add to a query: `&AppId=` and ten digits,
+/// `&SignatureNonce=` and 16, `&Timestamp=` and up to 20, `&Signature=` and 32,
+/// `&SignatureVersion=2.0` and `&IsTest=false`.
+const PUBLIC_PARAMS_MAX_BYTES: usize = 7 + 10 + 16 + 16 + 11 + 20 + 11 + 32 + 21 + 13;
+
 /// Builds the signed request of one attempt: validates `action`, then encodes it with the
 /// public parameters signed with `nonce` and `timestamp` (Unix seconds).
 ///
@@ -105,7 +210,8 @@ pub const USER_AGENT: &str = concat!("zego-rs/", env!("CARGO_PKG_VERSION"));
 /// `SignatureNonce`, `Timestamp`, `Signature`, `SignatureVersion` and `IsTest` when set.
 ///
 /// ```
-/// use zego_core::{prepare, AppId, Config, Nonce, SendCustomCommand, ServerSecret};
+/// use zego_core::{prepare, AppId, Config, Nonce, ServerSecret};
+/// use zego_core::actions::SendCustomCommand;
 /// let config = Config::new(AppId::new(12345), ServerSecret::new("9193cc662a4c0ec135ec71fb57194b38")?);
 /// let command = SendCustomCommand::to_users("room", "userA", ["user1", "user2"], "hello");
 /// let nonce: Nonce = "4fd24687296dd9f3".parse()?;
@@ -127,23 +233,94 @@ pub fn prepare<A: Action>(
     timestamp: i64,
 ) -> Result<http::Request<Vec<u8>>, ValidationError> {
     action.validate()?;
-    Ok(build_request(config, action, nonce, timestamp))
+    let base = config.endpoint().base_url();
+    let mut url = QueryWriter::starting_with(String::with_capacity(
+        base.len() + 1 + 16 + action.encoded_len_hint() + PUBLIC_PARAMS_MAX_BYTES,
+    ));
+    write_params(config, action, &mut url, base);
+    let size = url.as_str().len() - base.len() + base_path(config).len();
+    check_size::<A>(size)?;
+    finish_request::<A>(config, url.into_string(), nonce, timestamp)
 }
 
-/// [`prepare`] without validation, for the driver, which validates once per call.
-pub(crate) fn build_request<A: Action>(
+/// `Action=<Name>` and the call's parameters, encoded once per call for the driver, which
+/// signs each attempt; checked against [`MAX_REQUEST_TARGET_BYTES`] with room for the
+/// public parameters.
+pub(crate) fn encode_params<A: Action>(
     config: &Config,
     action: &A,
+) -> Result<String, ValidationError> {
+    let mut q = QueryWriter::with_capacity(16 + action.encoded_len_hint());
+    write_params(config, action, &mut q, "");
+    let business = q.into_string();
+    check_size::<A>(base_path(config).len() + 1 + business.len())?;
+    Ok(business)
+}
+
+/// Writes `prefix`, then `?` when it is not empty, then `Action` and the call's own
+/// parameters.
+fn write_params<A: Action>(config: &Config, action: &A, q: &mut QueryWriter, prefix: &str) {
+    if !prefix.is_empty() {
+        q.push_raw(prefix);
+        q.push_raw("?");
+    }
+    q.param("Action", A::NAME);
+    action.write_params(q, &RequestContext::of(config));
+}
+
+/// The request target of `size` bytes without the public parameters must leave room for
+/// them under [`MAX_REQUEST_TARGET_BYTES`].
+fn check_size<A: Action>(size: usize) -> Result<(), ValidationError> {
+    let size = size + PUBLIC_PARAMS_MAX_BYTES;
+    if size > MAX_REQUEST_TARGET_BYTES {
+        return Err(ValidationError::new(
+            A::NAME,
+            A::GROUP,
+            "the request",
+            Problem::RequestTooLong {
+                limit: MAX_REQUEST_TARGET_BYTES,
+                size,
+            },
+            ReturnCode::PARAMETER_ERROR,
+        ));
+    }
+    Ok(())
+}
+
+/// The path of the endpoint's base URL (`/` for the vendor's hosts).
+fn base_path(config: &Config) -> &str {
+    let base = config.endpoint().base_url();
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    base[after_scheme..]
+        .find('/')
+        .map_or("/", |i| &base[after_scheme + i..])
+}
+
+/// The request of one attempt of the driver: the base URL, the `params` (from
+/// [`encode_params`]) and the public parameters signed with `nonce` and `timestamp`.
+pub(crate) fn build_request<A: Action>(
+    config: &Config,
+    params: &str,
     nonce: &Nonce,
     timestamp: i64,
-) -> http::Request<Vec<u8>> {
+) -> Result<http::Request<Vec<u8>>, ValidationError> {
     let base = config.endpoint().base_url();
-    let mut url = String::with_capacity(base.len() + 200 + action.encoded_len_hint());
+    let mut url = String::with_capacity(base.len() + 1 + params.len() + PUBLIC_PARAMS_MAX_BYTES);
     url.push_str(base);
     url.push('?');
+    url.push_str(params);
+    finish_request::<A>(config, url, nonce, timestamp)
+}
+
+/// Appends the public parameters, signed, to `url` (the base URL, `?` and the call's
+/// parameters), and makes the request.
+fn finish_request<A: Action>(
+    config: &Config,
+    url: String,
+    nonce: &Nonce,
+    timestamp: i64,
+) -> Result<http::Request<Vec<u8>>, ValidationError> {
     let mut q = QueryWriter::starting_with(url);
-    q.param("Action", A::NAME);
-    action.write_params(&mut q);
     let signature = sign(config.app_id(), nonce, config.secret(), timestamp);
     q.display("AppId", config.app_id())
         .param("SignatureNonce", nonce.as_str())
@@ -153,14 +330,24 @@ pub(crate) fn build_request<A: Action>(
     if let Some(is_test) = config.is_test() {
         q.param("IsTest", if is_test { "true" } else { "false" });
     }
-    let mut request = http::Request::new(Vec::new());
     // Every byte of the query is an unreserved character, a `%XX` escape, or one of
-    // `& = [ ]`, all of which `http::Uri` accepts; the base URL was parsed by `Endpoint`
-    // and is at most 1 KiB, and validation bounds every parameter, so the whole URL stays
-    // far below `http::Uri`'s 64 KiB limit. The property tests and fuzzers check this.
-    let uri = http::Uri::try_from(q.into_string());
-    debug_assert!(uri.is_ok(), "the encoder produced an invalid URI");
-    *request.uri_mut() = uri.unwrap_or_default();
+    // `& = [ ]`, all of which `http::Uri` accepts; the base URL was parsed by `Endpoint`,
+    // and the size was checked with room for the public parameters. Should the URI still
+    // be refused, the call fails rather than sends anything else.
+    let uri = http::Uri::try_from(q.into_string()).map_err(|_| {
+        ValidationError::new(
+            A::NAME,
+            A::GROUP,
+            "the request",
+            Problem::NotAllowed {
+                value: "a URL that cannot be parsed".to_owned(),
+                allowed: "a valid URI",
+            },
+            ReturnCode::PARAMETER_ERROR,
+        )
+    })?;
+    let mut request = http::Request::new(Vec::new());
+    *request.uri_mut() = uri;
     let headers = request.headers_mut();
     headers.insert(
         http::header::ACCEPT,
@@ -170,15 +357,15 @@ pub(crate) fn build_request<A: Action>(
         http::header::USER_AGENT,
         http::HeaderValue::from_static(USER_AGENT),
     );
-    request
+    Ok(request)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actions::SendCustomCommand;
     use crate::credentials::{AppId, ServerSecret};
     use crate::endpoint::Region;
-    use crate::{SendCustomCommand, ValidationError};
 
     fn config() -> Config {
         Config::new(
@@ -243,13 +430,38 @@ mod tests {
     #[test]
     fn invalid_requests_are_not_built() {
         let cmd = SendCustomCommand::to_room("", "f", "x");
-        assert_eq!(
-            prepare(&config(), &cmd, &nonce(), 1).unwrap_err(),
-            ValidationError::Empty {
-                field: "RoomId",
-                mirrors: crate::ReturnCode::PARAMETER_ERROR
-            }
+        let e = prepare(&config(), &cmd, &nonce(), 1).unwrap_err();
+        assert_eq!((e.field(), e.problem()), ("RoomId", &Problem::Empty));
+        assert_eq!(e.mirrors(), crate::ReturnCode::PARAMETER_ERROR);
+    }
+
+    #[test]
+    fn the_request_target_is_bounded() {
+        use crate::Batched;
+        use crate::actions::KickoutUser;
+        // Five IDs of 1,200 bytes that each need `%XX`: 18 KB encoded, over the limit.
+        let big = |n: usize| (0..5).map(move |i| format!("{i}{}", "推".repeat(n)));
+        let Err(e) = prepare(&config(), &KickoutUser::new("r", big(400)), &nonce(), 1) else {
+            panic!("a request over the limit was built");
+        };
+        assert_eq!((e.call(), e.field()), ("KickoutUser", "the request"));
+        let Problem::RequestTooLong { limit, size } = *e.problem() else {
+            panic!("{e:?}")
+        };
+        assert_eq!(limit, MAX_REQUEST_TARGET_BYTES);
+        assert!(size > limit, "{size}");
+        assert!(
+            e.to_string().contains("over the limit of 16384 bytes"),
+            "{e}"
         );
+        // Just under it, the request is built and its target is within the limit.
+        let request = prepare(&config(), &KickoutUser::new("r", big(300)), &nonce(), 1).unwrap();
+        let target = request.uri().path_and_query().unwrap().as_str().len();
+        assert!(
+            target <= MAX_REQUEST_TARGET_BYTES && target > 13_000,
+            "{target}"
+        );
+        assert_eq!(KickoutUser::MAX_PER_REQUEST, 5);
     }
 
     #[test]

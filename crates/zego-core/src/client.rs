@@ -58,9 +58,9 @@ pub enum BuildError {
 /// Builds a client of a transport (`C`); start from the transport's `Client::builder`.
 ///
 /// The defaults: the unified host (`https://rtc-api.zego.im/`), no `IsTest`, a connect
-/// timeout of 5 s, an attempt timeout of 10 s, [`RetryPolicy::default`] (no retry after a
-/// request may have reached the server), and the vendor's rate budget for each call
-/// ([`Gcra`]), shared by every clone of the client.
+/// timeout of 5 s, an attempt timeout of 10 s, [`RetryPolicy::default`] (no retry of a
+/// send after its request may have reached the server), and the vendor's budgets for each
+/// call ([`Gcra`]), shared by every clone of the client.
 #[must_use]
 pub struct ClientBuilder<C> {
     config: Config,
@@ -110,7 +110,7 @@ impl<C: BuildClient> ClientBuilder<C> {
     }
 
     /// Sends `IsTest=true` or `false` (only apps created on or before 2021-11-16 need it).
-    /// `true` also selects the test environment's lower rate budget.
+    /// `true` also selects the test environment's lower rate budgets.
     pub fn is_test(mut self, is_test: bool) -> Self {
         self.config = self.config.with_is_test(is_test);
         self
@@ -137,10 +137,12 @@ impl<C: BuildClient> ClientBuilder<C> {
         self
     }
 
-    /// Also retries attempts that may have reached the server (a timeout, a dropped
-    /// connection, a body that is not the envelope). `SendCustomCommand` has no
+    /// Also retries sends (calls that are not [idempotent](crate::Action::IDEMPOTENT),
+    /// such as `SendCustomCommand`) after an attempt that may have reached the server (a
+    /// timeout, a dropped connection, a body that is not the envelope). The API has no
     /// idempotency key, so this can deliver a message twice. Off by default; it applies
-    /// over [`ClientBuilder::retry_policy`] whatever the order of the two.
+    /// over [`ClientBuilder::retry_policy`] whatever the order of the two. Idempotent calls
+    /// are retried after such attempts either way.
     pub fn unsafe_retries(mut self, enabled: bool) -> Self {
         self.unsafe_retries = Some(enabled);
         self

@@ -2,11 +2,12 @@
 
 use std::time::Instant;
 
-use crate::action::{Action, build_request};
+use crate::action::{Action, build_request, encode_params};
+use crate::code::CodeClass;
 use crate::config::Config;
 use crate::error::{Error, TransportFailure};
 use crate::host::Host;
-use crate::rate::RateLimiter;
+use crate::rate::{RateLimiter, Slot};
 use crate::response::{Reply, parse_response};
 use crate::retry::{AttemptOutcome, Decision};
 use crate::sign::{Nonce, unix_seconds};
@@ -14,14 +15,14 @@ use crate::sign::{Nonce, unix_seconds};
 /// What the transport does next.
 #[derive(Debug)]
 #[must_use]
-pub enum Step<D> {
-    /// Sleep until this instant, then poll again (the rate budget or a backoff).
+pub enum Step {
+    /// Sleep until this instant, then poll again (a rate budget or a backoff).
     Wait(Instant),
-    /// Send this request, then report the outcome with [`Call::handle_response`] or
-    /// [`Call::handle_failure`].
+    /// Send this request, then report the outcome with [`Call::handle`] (or
+    /// [`Call::handle_response`] / [`Call::handle_failure`]).
     Send(http::Request<Vec<u8>>),
-    /// The call is over. Polling again returns the same result.
-    Done(Result<Reply<D>, Error>),
+    /// The call is over: take its result with [`Call::into_result`].
+    Done,
 }
 
 #[derive(Debug)]
@@ -40,14 +41,17 @@ enum State<D> {
 /// One call, from validation to its final result, with no I/O of its own.
 ///
 /// The transport loops: [`poll`](Call::poll) says to wait, to send a request, or that the
-/// call is done; after each send the transport reports what happened. The driver
-/// validates once, signs every attempt afresh (new nonce and timestamp from the
-/// [`Host`]), reserves each attempt's slot from the [`RateLimiter`] and applies the
-/// [`RetryPolicy`](crate::RetryPolicy) with its caps on attempts and total time.
+/// call is done; after each send the transport reports what happened, and at the end it
+/// takes the result, once, with [`into_result`](Call::into_result). The driver validates
+/// and encodes the call once, signs every attempt afresh (new nonce and timestamp from
+/// the [`Host`]), reserves each attempt's slot from the [`RateLimiter`] (every budget of
+/// the call) and applies the [`RetryPolicy`](crate::RetryPolicy), with the call's group
+/// and idempotence, and its caps on attempts and total time. It never names a call.
 ///
 /// ```
 /// use std::time::{Duration, Instant, UNIX_EPOCH};
 /// use zego_core::*;
+/// use zego_core::actions::SendCustomCommand;
 ///
 /// let config = Config::new(AppId::new(1), ServerSecret::new("secret")?);
 /// let limiter = Gcra::new();
@@ -55,18 +59,19 @@ enum State<D> {
 /// let command = SendCustomCommand::to_users("room", "server", ["alice"], "hello");
 /// let mut call = Call::new(&config, &limiter, command)?;
 /// let mut now = Instant::now();
-/// let reply = loop {
+/// loop {
 ///     match call.poll(now, &mut host) {
 ///         Step::Wait(until) => now = until,
 ///         Step::Send(request) => {
 ///             assert!(request.uri().query().unwrap().contains("ToUserId[]=alice"));
 ///             // A transport sends it here; this one answers for the server.
 ///             let body = br#"{"Code":0,"Message":"success","RequestId":"1","Data":{"FailUsers":[]}}"#;
-///             call.handle_response(now, 200, body);
+///             call.handle(now, Ok((200, body.to_vec())));
 ///         }
-///         Step::Done(result) => break result?,
+///         Step::Done => break,
 ///     }
-/// };
+/// }
+/// let reply = call.into_result()?;
 /// assert!(reply.all_delivered());
 /// assert_eq!(reply.attempts, 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -76,6 +81,8 @@ pub struct Call<'c, A: Action> {
     config: &'c Config,
     limiter: &'c dyn RateLimiter,
     action: A,
+    /// `Action=...` and the call's parameters, encoded once.
+    params: String,
     state: State<A::Data>,
     started: Option<Instant>,
     attempts: u32,
@@ -88,16 +95,20 @@ pub struct Call<'c, A: Action> {
 }
 
 impl<'c, A: Action> Call<'c, A> {
-    /// Validates `action` and prepares its driver. Nothing is sent, and no slot is taken,
-    /// until [`poll`](Call::poll).
+    /// Validates and encodes `action` and prepares its driver. Nothing is sent, and no
+    /// slot is taken, until [`poll`](Call::poll).
     pub fn new(config: &'c Config, limiter: &'c dyn RateLimiter, action: A) -> Result<Self, Error> {
-        action.validate().inspect_err(|_e| {
-            event!(debug, error = %_e, "invalid request, nothing sent");
-        })?;
+        let params = action
+            .validate()
+            .and_then(|()| encode_params(config, &action))
+            .inspect_err(|_e| {
+                event!(debug, error = %_e, "invalid request, nothing sent");
+            })?;
         Ok(Call {
             config,
             limiter,
             action,
+            params,
             state: State::Ready,
             started: None,
             attempts: 0,
@@ -135,16 +146,33 @@ impl<'c, A: Action> Call<'c, A> {
         }
     }
 
+    /// The result, once the call is done. Taken before, it is the error of a call
+    /// abandoned where it stands: "may have been sent" with a request out, else the
+    /// latest attempt's error, else "not sent".
+    pub fn into_result(self) -> Result<Reply<A::Data>, Error> {
+        match self.state {
+            State::Done(result) => result,
+            State::InFlight => Err(Error::Transport {
+                attempts: self.attempts,
+                source: TransportFailure::maybe_sent("the call was abandoned with a request out"),
+            }),
+            _ => Err(self.retrying_after.unwrap_or(Error::Transport {
+                attempts: self.attempts,
+                source: TransportFailure::not_sent("the call was abandoned before its request"),
+            })),
+        }
+    }
+
     /// Advances the call at `now`. `host` gives the wall clock and random bytes for
     /// signing, when a request is due.
     ///
     /// Polling while a request is out (its outcome not reported) counts that attempt as
     /// lost after it may have reached the server.
-    pub fn poll<H: Host + ?Sized>(&mut self, now: Instant, host: &mut H) -> Step<A::Data> {
+    pub fn poll<H: Host + ?Sized>(&mut self, now: Instant, host: &mut H) -> Step {
         self.started.get_or_insert(now);
         loop {
             match &self.state {
-                State::Done(result) => return Step::Done(result.clone()),
+                State::Done(_) => return Step::Done,
                 State::InFlight => {
                     self.handle_failure(
                         now,
@@ -154,12 +182,7 @@ impl<'c, A: Action> Call<'c, A> {
                 State::Backoff(until) if now < *until => return Step::Wait(*until),
                 State::Backoff(_) => self.state = State::Ready,
                 State::Ready => {
-                    let rate = if self.config.is_test_environment() {
-                        A::TEST_RATE_LIMIT
-                    } else {
-                        A::RATE_LIMIT
-                    };
-                    let at = self.limiter.reserve(A::NAME, rate, now);
+                    let at = self.reserve(now);
                     self.state = State::Slot(at);
                     if at > now {
                         return Step::Wait(at);
@@ -173,26 +196,56 @@ impl<'c, A: Action> Call<'c, A> {
                     let nonce = Nonce::from_bytes(nonce_bytes.try_into().unwrap_or_default());
                     self.jitter = u64::from_le_bytes(jitter.try_into().unwrap_or_default());
                     let timestamp = unix_seconds(host.system_time());
-                    self.attempts += 1;
-                    self.state = State::InFlight;
-                    return Step::Send(build_request(self.config, &self.action, &nonce, timestamp));
+                    match build_request::<A>(self.config, &self.params, &nonce, timestamp) {
+                        Ok(request) => {
+                            self.attempts += 1;
+                            self.state = State::InFlight;
+                            return Step::Send(request);
+                        }
+                        // Only a timestamp far from any real clock can make the request
+                        // longer than the check in `new` allowed for.
+                        Err(invalid) => self.state = State::Done(Err(Error::Invalid(invalid))),
+                    }
                 }
             }
         }
     }
 
+    /// Takes a slot in every budget of the call.
+    fn reserve(&self, now: Instant) -> Instant {
+        let budget = A::BUDGET;
+        let app = Slot::app(A::NAME, budget.app_rate(self.config.is_test_environment()));
+        match (budget.room_rate(), self.action.budget_room()) {
+            (Some(rate), Some(room)) => self
+                .limiter
+                .reserve(&[app, Slot::room(A::NAME, room, rate)], now),
+            _ => self.limiter.reserve(&[app], now),
+        }
+    }
+
+    /// Reports the outcome of the request last handed out: its HTTP status and body (read
+    /// up to [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) + 1 bytes), or the transport's
+    /// failure. Ignored unless a request is out.
+    pub fn handle(&mut self, now: Instant, outcome: Result<(u16, Vec<u8>), TransportFailure>) {
+        match outcome {
+            Ok((status, body)) => self.handle_response(now, status, &body),
+            Err(failure) => self.handle_failure(now, failure),
+        }
+    }
+
     /// Reports the response to the request last handed out: its HTTP status and body
-    /// (read up to [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) + 1 bytes). Ignored unless a request is out.
+    /// (read up to [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) + 1 bytes). Ignored unless a
+    /// request is out.
     pub fn handle_response(&mut self, now: Instant, status: u16, body: &[u8]) {
         if !matches!(self.state, State::InFlight) {
             return;
         }
-        match parse_response::<A::Data>(status, body) {
+        match parse_response::<A>(status, body) {
             Ok(mut reply) => {
                 reply.attempts = self.attempts;
                 event!(
                     debug,
-                    code = 0,
+                    code = reply.code.get(),
                     request_id = reply.request_id.as_str(),
                     attempts = reply.attempts,
                     "call succeeded"
@@ -230,11 +283,14 @@ impl<'c, A: Action> Call<'c, A> {
 
     fn after_failure(&mut self, now: Instant, outcome: AttemptOutcome, error: Error) {
         let policy = self.config.retry_policy();
-        let resign = matches!(
+        let resign = matches!(outcome, AttemptOutcome::Code(CodeClass::ReSign));
+        let decision = policy.decide(
             outcome,
-            AttemptOutcome::Code(crate::code::CodeClass::ReSign)
+            self.attempts,
+            self.resigned,
+            A::IDEMPOTENT,
+            self.jitter,
         );
-        let decision = policy.decide(outcome, self.attempts, self.resigned, self.jitter);
         let started = self.started.unwrap_or(now);
         // A retry must start within the time budget; a delay that overflows the clock
         // is past any budget.
@@ -276,7 +332,7 @@ impl<'c, A: Action> Call<'c, A> {
                 );
                 State::Done(Err(error))
             }
-        };
+        }
     }
 }
 
@@ -285,13 +341,14 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
+    use crate::Rate;
+    use crate::actions::{CustomCommandData, SendCustomCommand};
     use crate::code::ReturnCode;
     use crate::credentials::{AppId, ServerSecret};
     use crate::error::ResponseError;
     use crate::host::FixedHost;
     use crate::rate::{Gcra, Unlimited};
     use crate::retry::RetryPolicy;
-    use crate::{CustomCommandData, Rate, SendCustomCommand};
 
     /// What the scripted server does with one request.
     enum Outcome {
@@ -353,7 +410,12 @@ mod tests {
                     // The wall clock moves on while a request is out.
                     host.advance(Duration::from_secs(1));
                 }
-                Step::Done(result) => return Run { result, sent },
+                Step::Done => {
+                    return Run {
+                        result: call.into_result(),
+                        sent,
+                    };
+                }
             }
         }
         panic!("the call did not end");
@@ -471,7 +533,7 @@ mod tests {
             let run = drive(&extreme, &Unlimited, Instant::now(), |_| code(c));
             let err = run.result.unwrap_err();
             assert!((1..=3).contains(&err.attempts()));
-            assert_eq!(err.code(), Some(ReturnCode(c)));
+            assert_eq!(err.code(), Some(ReturnCode::new(c)));
         }
     }
 
@@ -506,7 +568,7 @@ mod tests {
             let run = drive(&config(), &Unlimited, Instant::now(), |_| code(c));
             let err = run.result.unwrap_err();
             assert_eq!(err.attempts(), 1, "code {c}");
-            assert_eq!(err.code(), Some(ReturnCode(c)));
+            assert_eq!(err.code(), Some(ReturnCode::new(c)));
             assert!(!err.may_have_taken_effect());
         }
     }
@@ -609,7 +671,7 @@ mod tests {
         // No slot was taken.
         let t0 = Instant::now();
         assert_eq!(
-            limiter.reserve("SendCustomCommand", Rate::per_second(100), t0),
+            limiter.reserve(&[Slot::app("SendCustomCommand", Rate::per_second(100))], t0),
             t0
         );
     }
@@ -627,15 +689,42 @@ mod tests {
             panic!("expected a request")
         };
         // Polling again without reporting: the attempt counts as lost after sending.
-        let Step::Done(Err(err)) = call.poll(now, &mut host) else {
-            panic!("expected the end")
-        };
-        assert!(err.may_have_taken_effect());
+        assert!(matches!(call.poll(now, &mut host), Step::Done));
         for _ in 0..3 {
             call.handle_response(now, 200, br#"{"Code":0}"#);
-            assert!(matches!(call.poll(now, &mut host), Step::Done(Err(_))));
+            assert!(matches!(call.poll(now, &mut host), Step::Done));
         }
         assert!(call.is_done());
+        let err = call.into_result().unwrap_err();
+        assert!(err.may_have_taken_effect());
+        assert_eq!(err.attempts(), 1);
+    }
+
+    #[test]
+    fn a_result_taken_early_says_where_the_call_stood() {
+        let config = config();
+        let mut host = FixedHost::new(UNIX_EPOCH, 1);
+        let now = Instant::now();
+        let call = Call::new(
+            &config,
+            &Unlimited,
+            SendCustomCommand::to_room("r", "f", "x"),
+        )
+        .unwrap();
+        let err = call.into_result().unwrap_err();
+        assert!(!err.may_have_taken_effect());
+        assert_eq!(err.attempts(), 0);
+        let mut call = Call::new(
+            &config,
+            &Unlimited,
+            SendCustomCommand::to_room("r", "f", "x"),
+        )
+        .unwrap();
+        let Step::Send(_) = call.poll(now, &mut host) else {
+            panic!("expected a request")
+        };
+        let err = call.into_result().unwrap_err();
+        assert!(err.may_have_taken_effect(), "a request was out");
     }
 
     #[test]
@@ -657,10 +746,7 @@ mod tests {
                         let body = br#"{"Code":0,"RequestId":"1"}"#;
                         call.handle_response(now, 200, body);
                     }
-                    Step::Done(r) => {
-                        r.unwrap();
-                        break;
-                    }
+                    Step::Done => break,
                 }
             }
         }
@@ -713,13 +799,11 @@ mod tests {
                             .map(|a| a.request_id.clone()),
                     );
                 }
-                Step::Done(result) => {
-                    assert!(result.is_ok());
-                    break;
-                }
+                Step::Done => break,
             }
         }
         assert_eq!(seen, [Some("first".to_owned()), None]);
+        assert!(call.into_result().is_ok());
 
         let mut call = Call::new(
             &config,
@@ -731,6 +815,124 @@ mod tests {
         call.handle_failure(now, TransportFailure::maybe_sent("reset"));
         let last = call.last_failure().cloned().expect("the final error");
         assert!(last.may_have_taken_effect());
-        assert!(matches!(call.poll(now, &mut host), Step::Done(Err(e)) if e == last));
+        assert!(matches!(call.poll(now, &mut host), Step::Done));
+        assert_eq!(call.into_result().unwrap_err(), last);
+    }
+
+    /// A media-service call that is idempotent, has a per-room budget and answers 41004
+    /// as data: the driver reads all of it from the call.
+    #[derive(Debug)]
+    struct MediaQuery {
+        room: &'static str,
+    }
+
+    impl Action for MediaQuery {
+        const NAME: &'static str = "MediaQuery";
+        const GROUP: crate::Group = crate::Group::MediaService;
+        const IDEMPOTENT: bool = true;
+        const BUDGET: crate::Budget =
+            crate::Budget::per_app(Rate::per_second(100)).per_room(Rate::per_second(1));
+        type Data = Option<serde_json::Value>;
+
+        fn validate(&self) -> Result<(), crate::ValidationError> {
+            Ok(())
+        }
+
+        fn write_params(&self, q: &mut crate::QueryWriter, _: &crate::RequestContext) {
+            q.param("RoomId", self.room);
+        }
+
+        fn budget_room(&self) -> Option<&str> {
+            Some(self.room)
+        }
+    }
+
+    fn drive_media(
+        config: &Config,
+        limiter: &dyn RateLimiter,
+        t0: Instant,
+        room: &'static str,
+        mut script: impl FnMut(u32) -> Outcome,
+    ) -> (
+        Result<Reply<Option<serde_json::Value>>, Error>,
+        Vec<Duration>,
+    ) {
+        let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 9);
+        let mut call = Call::new(config, limiter, MediaQuery { room }).unwrap();
+        let mut now = t0;
+        let mut sent = Vec::new();
+        loop {
+            match call.poll(now, &mut host) {
+                Step::Wait(until) => now = until,
+                Step::Send(_) => {
+                    sent.push(now - t0);
+                    match script(call.attempts()) {
+                        Outcome::Body(status, body) => {
+                            call.handle(now, Ok((status, body.into_bytes())))
+                        }
+                        Outcome::Failure(f) => call.handle(now, Err(f)),
+                    }
+                }
+                Step::Done => return (call.into_result(), sent),
+            }
+        }
+    }
+
+    #[test]
+    fn codes_are_read_in_the_calls_group() {
+        let t0 = Instant::now();
+        // 30002 throttles the media service: retried. (In room signalling it is unknown.)
+        let (result, sent) = drive_media(&config(), &Unlimited, t0, "r", |n| {
+            if n == 1 { code(30002) } else { success() }
+        });
+        assert_eq!(result.unwrap().attempts, 2);
+        assert!(sent[1] - sent[0] >= Duration::from_millis(500));
+        // 3 is "authentication failed" there: configuration, not retried, and so classed.
+        let (result, _) = drive_media(&config(), &Unlimited, t0, "r", |_| code(3));
+        let err = result.unwrap_err();
+        assert_eq!(err.attempts(), 1);
+        assert_eq!(err.class(), Some(CodeClass::Configuration));
+        assert!(err.to_string().contains("authentication failed"), "{err}");
+        // 41004 is an answer: returned as data, with its code.
+        let (result, _) = drive_media(&config(), &Unlimited, t0, "r", |_| code(41004));
+        let reply = result.unwrap();
+        assert_eq!(reply.code, ReturnCode::STREAM_ID_NOT_FOUND);
+        assert_eq!(reply.data, None);
+        // 206 means nothing to the media service: unknown, not retried.
+        let (result, _) = drive_media(&config(), &Unlimited, t0, "r", |_| code(206));
+        assert_eq!(result.unwrap_err().class(), Some(CodeClass::Unknown));
+    }
+
+    #[test]
+    fn idempotent_calls_retry_what_may_have_reached_the_server() {
+        let (result, sent) = drive_media(&config(), &Unlimited, Instant::now(), "r", |n| {
+            if n == 1 {
+                Outcome::Failure(TransportFailure::maybe_sent("timed out"))
+            } else {
+                success()
+            }
+        });
+        assert_eq!(result.unwrap().attempts, 2);
+        assert_eq!(sent.len(), 2);
+    }
+
+    #[test]
+    fn per_room_budgets_pace_each_room() {
+        let config = config();
+        let limiter = Gcra::new();
+        let t0 = Instant::now();
+        let first = |room| drive_media(&config, &limiter, t0, room, |_| success()).1[0];
+        assert_eq!(first("a"), Duration::ZERO);
+        assert_eq!(
+            first("b"),
+            Duration::from_millis(10),
+            "the app budget: 100/s"
+        );
+        assert_eq!(first("a"), Duration::from_secs(1), "the room budget: 1/s");
+        assert_eq!(
+            first("c"),
+            Duration::from_millis(1010),
+            "the next app slot after the ones reserved"
+        );
     }
 }

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use crate::code::{CodeClass, ReturnCode};
+use crate::code::{CodeClass, Group, ReturnCode};
 
 /// A credential, nonce, region or endpoint that cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -43,116 +43,181 @@ pub enum ConfigError {
     },
 }
 
-/// A request the server would reject for its shape. Found before any I/O: nothing was
-/// sent. Each variant names the parameter, the limit, what it got, and the return code the
+/// A request the server would reject for its shape, found before any I/O: nothing was
+/// sent. It names the call, the parameter, the limit, what it got, and the return code the
 /// server would have answered.
+///
+/// ```
+/// use zego_core::{Action, Problem, ReturnCode};
+/// use zego_core::actions::SendCustomCommand;
+/// let error = SendCustomCommand::to_room("room", "server", "x".repeat(1025)).validate().unwrap_err();
+/// assert_eq!((error.call(), error.field()), ("SendCustomCommand", "MessageContent"));
+/// assert_eq!(error.problem(), &Problem::TooLong { limit: 1024, size: 1025 });
+/// assert_eq!(error.mirrors(), ReturnCode::MESSAGE_TOO_LONG);
+/// assert!(error.to_string().starts_with(
+///     "SendCustomCommand: MessageContent is 1025 bytes, over the limit of 1024 bytes"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{call}: {field} {problem} (the server would answer {})", .mirrors.in_group(*.group))]
+pub struct ValidationError {
+    call: &'static str,
+    group: Group,
+    field: &'static str,
+    problem: Problem,
+    mirrors: ReturnCode,
+}
+
+/// What is wrong with a parameter; see [`ValidationError::problem`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum ValidationError {
-    /// A required parameter is empty.
-    #[error("{field} is empty; it must have at least 1 byte (the server would answer {mirrors})")]
-    Empty {
-        /// The parameter, as named on the wire (for example `RoomId`).
-        field: &'static str,
-        /// The code the server would answer.
-        mirrors: ReturnCode,
-    },
-    /// One element of an array parameter is empty.
-    #[error(
-        "{field} element {index} is empty; every user ID must have at least 1 byte (the server would answer {mirrors})"
-    )]
+pub enum Problem {
+    /// A required value is empty.
+    #[error("is empty; it must have at least 1 byte")]
+    Empty,
+    /// A required list has no element.
+    #[error("has no element; it needs at least 1")]
+    NoElements,
+    /// One element of a list is empty.
+    #[error("element {index} is empty; every element must have at least 1 byte")]
     EmptyElement {
-        /// The parameter, as named on the wire (for example `ToUserId[]`).
-        field: &'static str,
-        /// The position of the empty element, from 0.
+        /// The position of the element, from 0.
         index: usize,
-        /// The code the server would answer.
-        mirrors: ReturnCode,
     },
-    /// A parameter is longer than its limit.
-    #[error(
-        "{field} is {size} bytes, over the limit of {limit} bytes (UTF-8, before URL encoding; the server would answer {mirrors})"
-    )]
+    /// A value is longer than its limit, in UTF-8 bytes before URL encoding.
+    #[error("is {size} bytes, over the limit of {limit} bytes (UTF-8, before URL encoding)")]
     TooLong {
-        /// The parameter, as named on the wire.
-        field: &'static str,
         /// The limit in bytes.
         limit: usize,
         /// The size it has, in bytes.
         size: usize,
-        /// The code the server would answer.
-        mirrors: ReturnCode,
     },
-    /// One element of an array parameter is longer than its limit.
-    #[error(
-        "{field} element {index} is {size} bytes, over the limit of {limit} bytes (the server would answer {mirrors})"
-    )]
+    /// One element of a list is longer than its limit.
+    #[error("element {index} is {size} bytes, over the limit of {limit} bytes")]
     ElementTooLong {
-        /// The parameter, as named on the wire.
-        field: &'static str,
         /// The position of the element, from 0.
         index: usize,
         /// The limit in bytes.
         limit: usize,
         /// The size it has, in bytes.
         size: usize,
-        /// The code the server would answer.
-        mirrors: ReturnCode,
     },
-    /// An array parameter has too many elements.
+    /// A list has more distinct elements than one request takes.
     #[error(
-        "{field} has {count} distinct users, over the limit of {limit} per call (the server would answer {mirrors}); send to more users with a fan-out"
+        "has {count} distinct elements, over the limit of {limit} per request; split it with a fan-out"
     )]
     TooMany {
-        /// The parameter, as named on the wire.
-        field: &'static str,
-        /// The most elements one call takes.
+        /// The most elements one request takes.
         limit: usize,
-        /// How many it has.
+        /// How many distinct elements it has.
         count: usize,
-        /// The code the server would answer.
-        mirrors: ReturnCode,
+    },
+    /// A value outside the allowed ones.
+    #[error("is {value}; it must be {allowed}")]
+    NotAllowed {
+        /// The value given.
+        value: String,
+        /// What is allowed, in words.
+        allowed: &'static str,
+    },
+    /// The whole request target (path and query, URL-encoded) is over the limit.
+    #[error("makes a request target of {size} bytes, over the limit of {limit} bytes")]
+    RequestTooLong {
+        /// The limit in bytes ([`MAX_REQUEST_TARGET_BYTES`](crate::MAX_REQUEST_TARGET_BYTES)).
+        limit: usize,
+        /// The size the request target would have.
+        size: usize,
     },
 }
 
 impl ValidationError {
-    /// The parameter at fault, as named on the wire.
-    pub fn field(&self) -> &'static str {
-        match self {
-            ValidationError::Empty { field, .. }
-            | ValidationError::EmptyElement { field, .. }
-            | ValidationError::TooLong { field, .. }
-            | ValidationError::ElementTooLong { field, .. }
-            | ValidationError::TooMany { field, .. } => field,
+    /// An error of `call` (its `Action` name and group) about `field`, as named on the
+    /// wire, mirroring the code the server would answer.
+    pub fn new(
+        call: &'static str,
+        group: Group,
+        field: &'static str,
+        problem: Problem,
+        mirrors: ReturnCode,
+    ) -> Self {
+        ValidationError {
+            call,
+            group,
+            field,
+            problem,
+            mirrors,
         }
+    }
+
+    /// The call, by its `Action` name (for example `SendCustomCommand`).
+    pub fn call(&self) -> &'static str {
+        self.call
+    }
+
+    /// The group of the call, in which [`ValidationError::mirrors`] is read.
+    pub fn group(&self) -> Group {
+        self.group
+    }
+
+    /// The parameter at fault, as named on the wire (for example `ToUserId[]`).
+    pub fn field(&self) -> &'static str {
+        self.field
+    }
+
+    /// What is wrong with it.
+    pub fn problem(&self) -> &Problem {
+        &self.problem
     }
 
     /// The return code the server would have answered.
     pub fn mirrors(&self) -> ReturnCode {
-        match self {
-            ValidationError::Empty { mirrors, .. }
-            | ValidationError::EmptyElement { mirrors, .. }
-            | ValidationError::TooLong { mirrors, .. }
-            | ValidationError::ElementTooLong { mirrors, .. }
-            | ValidationError::TooMany { mirrors, .. } => *mirrors,
-        }
+        self.mirrors
     }
 }
 
 /// The server answered with a non-zero `Code`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The return code.
     pub code: ReturnCode,
+    /// The group of the call, in which the code is read.
+    pub group: Group,
     /// The server's `Message` (informative only: never match on it).
     pub message: String,
     /// The server's `RequestId`, for the vendor's support.
     pub request_id: String,
 }
 
+impl ApiError {
+    /// An error with this code, read in `group`.
+    pub fn new(
+        code: ReturnCode,
+        group: Group,
+        message: impl Into<String>,
+        request_id: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            code,
+            group,
+            message: message.into(),
+            request_id: request_id.into(),
+        }
+    }
+
+    /// What a client does with the code, in the call's group.
+    pub fn class(&self) -> CodeClass {
+        self.code.class(self.group)
+    }
+
+    /// The code's meaning in the call's group, when documented.
+    pub fn meaning(&self) -> Option<&'static str> {
+        self.code.meaning(self.group)
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "zego api error {}", self.code)?;
+        write!(f, "zego api error {}", self.code.in_group(self.group))?;
         if !self.message.is_empty() {
             write!(f, ": {:?}", self.message)?;
         }
@@ -313,9 +378,12 @@ impl Error {
         }
     }
 
-    /// The class of [`Error::code`].
+    /// The class of [`Error::code`], read in the group of the call.
     pub fn class(&self) -> Option<CodeClass> {
-        self.code().map(ReturnCode::class)
+        match self {
+            Error::Invalid(v) => Some(v.mirrors().class(v.group())),
+            _ => self.api().map(ApiError::class),
+        }
     }
 
     /// `true` when the call may have taken effect although it reports an error: the last
@@ -337,16 +405,42 @@ mod tests {
 
     #[test]
     fn messages_name_field_limit_size_and_code() {
-        let e = ValidationError::TooLong {
-            field: "MessageContent",
-            limit: 1024,
-            size: 1025,
-            mirrors: ReturnCode::MESSAGE_TOO_LONG,
-        };
-        let s = e.to_string();
-        for part in ["MessageContent", "1024", "1025", "50012"] {
-            assert!(s.contains(part), "{s}");
-        }
+        let e = ValidationError::new(
+            "SendBroadcastMessage",
+            Group::RoomSignalling,
+            "MessageContent",
+            Problem::TooLong {
+                limit: 1024,
+                size: 1025,
+            },
+            ReturnCode::MESSAGE_TOO_LONG,
+        );
+        assert_eq!(
+            e.to_string(),
+            "SendBroadcastMessage: MessageContent is 1025 bytes, over the limit of 1024 bytes \
+             (UTF-8, before URL encoding) (the server would answer 50012 (the message is too long \
+             (at most 1024 bytes)))"
+        );
+        let media = ValidationError::new(
+            "ForbidRTCStreams",
+            Group::MediaService,
+            "StreamId[]",
+            Problem::TooMany {
+                limit: 20,
+                count: 21,
+            },
+            ReturnCode::INVALID_STREAM_ID_LIST,
+        );
+        assert_eq!(
+            media.to_string(),
+            "ForbidRTCStreams: StreamId[] has 21 distinct elements, over the limit of 20 per \
+             request; split it with a fan-out (the server would answer 30006 (invalid StreamId list))"
+        );
+        assert_eq!(
+            Error::from(media).class(),
+            Some(CodeClass::CallerError),
+            "read in the call's group"
+        );
         let e = Error::from(e);
         assert_eq!(e.attempts(), 0);
         assert_eq!(e.code(), Some(ReturnCode::MESSAGE_TOO_LONG));
@@ -370,16 +464,23 @@ mod tests {
         assert!(!e.may_have_taken_effect());
         let e = Error::Response {
             attempts: 1,
-            source: ResponseError::Api(ApiError {
-                code: ReturnCode::SIGNATURE_MISMATCH,
-                message: "signature error".into(),
-                request_id: "42".into(),
-            }),
+            source: ResponseError::Api(ApiError::new(
+                ReturnCode::SIGNATURE_MISMATCH,
+                Group::RoomSignalling,
+                "signature error",
+                "42",
+            )),
         };
         assert_eq!(
             e.to_string(),
             "zego api error 100000005 (the signature is wrong: check the ServerSecret): \"signature error\" (request id 42) (after 1 attempt)"
         );
         assert_eq!(e.class(), Some(CodeClass::Configuration));
+        let auth = ApiError::new(ReturnCode::new(3), Group::MediaService, "", "");
+        assert_eq!(auth.class(), CodeClass::Configuration);
+        assert_eq!(
+            auth.to_string(),
+            "zego api error 3 (authentication failed: check the authentication parameters)"
+        );
     }
 }

@@ -10,8 +10,8 @@
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
-//! use zego_core::{prepare, parse_response, AppId, Config, CustomCommandData, Nonce,
-//!                 ReturnCode, SendCustomCommand, ServerSecret};
+//! use zego_core::{prepare, parse_response, AppId, Config, Nonce, ReturnCode, ServerSecret};
+//! use zego_core::actions::SendCustomCommand;
 //!
 //! let config = Config::new(AppId::new(12345), ServerSecret::new("9193cc662a4c0ec135ec71fb57194b38")?);
 //! let command = SendCustomCommand::to_users("room", "userA", ["user1", "user2"], "推送自定义信息-新接口");
@@ -26,14 +26,15 @@
 //! // Any HTTP client sends it; parse what comes back.
 //! let body = br#"{"Code":0,"Message":"success","RequestId":"3005402395393320157",
 //!                 "Data":{"FailUsers":[{"Uid":"1111","Code":50003}]}}"#;
-//! let reply = parse_response::<CustomCommandData>(200, body)?;
+//! let reply = parse_response::<SendCustomCommand>(200, body)?;
 //! assert!(!reply.all_delivered());
 //! assert_eq!(reply.failed_users()[0].code, ReturnCode::USER_NOT_ONLINE);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! For a whole call with pacing and retries, see [`Call`]; for more than 10 users,
-//! [`FanOut`].
+//! Every call of the API is a type implementing [`Action`] (see [`actions`]); the same
+//! [`prepare`], [`parse_response`], call driver ([`Call`], with pacing and retries) and
+//! fan-out ([`FanOut`], for lists longer than one request takes) serve all of them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -47,6 +48,7 @@ macro_rules! event {
 
 mod action;
 pub mod actions;
+mod batch;
 mod client;
 mod code;
 mod config;
@@ -54,36 +56,38 @@ mod credentials;
 mod driver;
 mod endpoint;
 mod error;
-mod fanout;
 mod host;
 mod query;
 mod rate;
 mod response;
 mod retry;
 mod sign;
+mod transport;
+pub mod validate;
 
-pub use action::{Action, Rate, USER_AGENT, prepare};
-pub use actions::send_custom_command::{
-    CustomCommandData, FailedUser, MAX_CONTENT_BYTES, MAX_ROOM_ID_BYTES, MAX_TARGETS,
-    MAX_USER_ID_BYTES, SendCustomCommand, SendCustomCommandReply,
+pub use action::{
+    Action, Budget, MAX_REQUEST_TARGET_BYTES, Rate, RequestContext, USER_AGENT, prepare,
 };
+pub use batch::{Batched, FailedChunk, FanOut, FanOutReply, Progress};
 pub use client::{
     BuildClient, BuildError, ClientBuilder, ClientOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT,
 };
-pub use code::{CodeClass, ReturnCode};
+pub use code::{CodeClass, Group, InGroup, ReturnCode};
 pub use config::Config;
 pub use credentials::{AppId, ServerSecret};
 pub use driver::{Call, Step};
 pub use endpoint::{Endpoint, Region, is_loopback};
 pub use error::{
-    ApiError, ConfigError, Error, ResponseError, TransportFailure, ValidationError, error_chain,
+    ApiError, ConfigError, Error, Problem, ResponseError, TransportFailure, ValidationError,
+    error_chain,
 };
-pub use fanout::{FailedChunk, FanOut, FanOutReply};
 #[cfg(feature = "system-host")]
 pub use host::SystemHost;
 pub use host::{FixedHost, Host};
 pub use query::{ENCODE_SET, QueryWriter};
-pub use rate::{Gcra, RateLimiter, Unlimited};
-pub use response::{MAX_BODY_BYTES, Reply, parse_response};
+pub use rate::{Gcra, RateLimiter, Slot, Unlimited};
+pub use response::{MAX_BODY_BYTES, NoData, Reply, ReplyData, parse_response};
 pub use retry::{AttemptOutcome, Decision, RetryPolicy};
 pub use sign::{Nonce, Signature, sign, unix_seconds};
+pub use transport::{Transport, block_on_ready, run, run_fan_out};
+pub use validate::{Rules, distinct};

@@ -131,6 +131,12 @@ impl QueryWriter {
         self
     }
 
+    /// Appends `text` as it is (a base URL, a separator): the caller vouches that it is
+    /// valid in a URL.
+    pub(crate) fn push_raw(&mut self, text: &str) {
+        self.buf.push_str(text);
+    }
+
     /// The query so far.
     pub fn as_str(&self) -> &str {
         &self.buf

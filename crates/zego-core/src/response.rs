@@ -7,9 +7,10 @@
 use std::fmt;
 
 use serde::de::{self, DeserializeOwned, IgnoredAny};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::code::ReturnCode;
+use crate::action::Action;
+use crate::code::{CodeClass, ReturnCode};
 use crate::error::{ApiError, ResponseError};
 
 /// The largest response body read, in bytes (1 MiB). Transports stop reading past it.
@@ -18,18 +19,68 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// How many characters of a body an error keeps.
 const EXCERPT_CHARS: usize = 200;
 
-/// A successful reply (`Code` 0).
+/// A successful reply: `Code` 0, or a code that is an answer of the call (41004 and 41006
+/// of DescribeRTCStreamState).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reply<D> {
+    /// The `Code`: 0, or a code whose class in the call's group is
+    /// [`CodeClass::Answer`].
+    pub code: ReturnCode,
     /// The server's `RequestId`, for the vendor's support.
     pub request_id: String,
     /// The server's `Message` (`success`, `ok`, ...; informative only).
     pub message: String,
-    /// The call's `Data`; `Default::default()` when the server sent none or `null`.
+    /// The call's `Data`; when the server sent none or `null`, what [`ReplyData::absent`]
+    /// says.
     pub data: D,
     /// How many requests the call took (1 unless retried). 0 from [`parse_response`]
     /// alone; the call driver fills it in.
     pub attempts: u32,
+}
+
+/// The `Data` of a call's reply.
+///
+/// Every call says what a reply without `Data` (the member absent, or `null`) holds, so
+/// that absence is never silently read as an empty answer: a query whose `Data` may be
+/// absent has the type `Option<T>` (`None`: the server said nothing), a call that
+/// documents no `Data` has [`NoData`], and a call with its own rule documents it on its
+/// type. The type serializes back to the vendor's JSON shape.
+pub trait ReplyData: DeserializeOwned + Serialize + fmt::Debug + Send + 'static {
+    /// What a reply without `Data` holds.
+    fn absent() -> Self;
+}
+
+/// `None` when the server sent no `Data`.
+impl<T> ReplyData for Option<T>
+where
+    T: DeserializeOwned + Serialize + fmt::Debug + Send + 'static,
+{
+    fn absent() -> Self {
+        None
+    }
+}
+
+/// The `Data` of a call that documents none: whatever the server sends in its place
+/// (nothing, `null`, `{}` or more) is accepted and ignored. It serializes as `null`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct NoData;
+
+impl<'de> Deserialize<'de> for NoData {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d).map(|_| NoData)
+    }
+}
+
+impl Serialize for NoData {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+}
+
+impl ReplyData for NoData {
+    fn absent() -> Self {
+        NoData
+    }
 }
 
 #[derive(Deserialize)]
@@ -40,6 +91,7 @@ struct Envelope<D> {
     message: String,
     #[serde(rename = "RequestId", default, deserialize_with = "string_or_number")]
     request_id: String,
+    // Absent and `null` both read as `None`.
     #[serde(rename = "Data", default = "none")]
     data: Option<D>,
 }
@@ -48,30 +100,32 @@ fn none<D>() -> Option<D> {
     None
 }
 
-/// Parses one response of a call whose `Data` has the shape `D`.
+/// Parses one response of the call `A`.
 ///
 /// - body over [`MAX_BODY_BYTES`]: [`ResponseError::TooLarge`];
 /// - body that is not the envelope (whatever the status): [`ResponseError::NotEnvelope`]
 ///   with the status and an excerpt;
-/// - `Code` not 0: [`ResponseError::Api`] with the code, message and request ID;
-/// - `Code` 0 but `Data` of another shape: [`ResponseError::Data`].
+/// - `Code` not 0 and not an answer of the call: [`ResponseError::Api`] with the code,
+///   read in the call's group, the message and the request ID;
+/// - `Code` 0 (or an answer) but `Data` of another shape: [`ResponseError::Data`].
 ///
 /// No input makes it panic.
 ///
 /// ```
-/// use zego_core::{parse_response, CustomCommandData, ReturnCode};
+/// use zego_core::{parse_response, ReturnCode};
+/// use zego_core::actions::SendCustomCommand;
 /// let body = br#"{"Code":0,"Message":"success","RequestId":"3005402395393320157",
 ///     "Data":{"FailUsers":[{"Uid":"1111","Code":50003}]}}"#;
-/// let reply = parse_response::<CustomCommandData>(200, body)?;
+/// let reply = parse_response::<SendCustomCommand>(200, body)?;
 /// assert_eq!(reply.request_id, "3005402395393320157");
 /// assert_eq!(reply.data.fail_users[0].user_id, "1111");
 /// assert_eq!(reply.data.fail_users[0].code, ReturnCode::USER_NOT_ONLINE);
 /// # Ok::<(), zego_core::ResponseError>(())
 /// ```
-pub fn parse_response<D>(status: u16, body: &[u8]) -> Result<Reply<D>, ResponseError>
-where
-    D: DeserializeOwned + Default,
-{
+pub fn parse_response<A: Action>(
+    status: u16,
+    body: &[u8],
+) -> Result<Reply<A::Data>, ResponseError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(ResponseError::TooLarge {
             status,
@@ -79,13 +133,13 @@ where
         });
     }
     // One pass in the common case: the envelope with this call's `Data`.
-    let data_error = match serde_json::from_slice::<Envelope<D>>(body) {
-        Ok(env) => return finish(env),
+    let data_error = match serde_json::from_slice::<Envelope<A::Data>>(body) {
+        Ok(env) => return finish::<A>(env),
         Err(e) => e,
     };
     // The data did not fit, or this is not an envelope at all: read the envelope alone.
     match serde_json::from_slice::<Envelope<IgnoredAny>>(body) {
-        Ok(env) if env.code != 0 => Err(api_error(env)),
+        Ok(env) if !is_reply::<A>(env.code) => Err(api_error::<A, _>(env)),
         Ok(env) => Err(ResponseError::Data {
             request_id: env.request_id,
             reason: data_error.to_string(),
@@ -98,24 +152,31 @@ where
     }
 }
 
-fn finish<D: Default>(env: Envelope<D>) -> Result<Reply<D>, ResponseError> {
-    if env.code != 0 {
-        return Err(api_error(env));
+/// `true` for the codes that make a reply rather than an error: 0 and the call's answers.
+fn is_reply<A: Action>(code: i64) -> bool {
+    code == 0 || ReturnCode::new(code).class(A::GROUP) == CodeClass::Answer
+}
+
+fn finish<A: Action>(env: Envelope<A::Data>) -> Result<Reply<A::Data>, ResponseError> {
+    if !is_reply::<A>(env.code) {
+        return Err(api_error::<A, _>(env));
     }
     Ok(Reply {
+        code: ReturnCode::new(env.code),
         request_id: env.request_id,
         message: env.message,
-        data: env.data.unwrap_or_default(),
+        data: env.data.unwrap_or_else(A::Data::absent),
         attempts: 0,
     })
 }
 
-fn api_error<D>(env: Envelope<D>) -> ResponseError {
-    ResponseError::Api(ApiError {
-        code: ReturnCode(env.code),
-        message: env.message,
-        request_id: env.request_id,
-    })
+fn api_error<A: Action, D>(env: Envelope<D>) -> ResponseError {
+    ResponseError::Api(ApiError::new(
+        ReturnCode::new(env.code),
+        A::GROUP,
+        env.message,
+        env.request_id,
+    ))
 }
 
 /// The start of a body, for an error message: at most 200 characters, lossily decoded.
@@ -157,6 +218,53 @@ pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String
     d.deserialize_any(V)
 }
 
+/// Reads a list, or `null` (empty).
+pub(crate) fn vec_or_null<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// Reads an integer given as a JSON number or as a string of decimal digits.
+pub(crate) fn number_or_string<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr + TryFrom<u64> + TryFrom<i64>,
+{
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<T: std::str::FromStr + TryFrom<u64> + TryFrom<i64>> de::Visitor<'_> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer, or a string of decimal digits")
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+            T::try_from(v).map_err(|_| E::custom(format!("{v} is out of range")))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+            T::try_from(v).map_err(|_| E::custom(format!("{v} is out of range")))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+            v.parse()
+                .map_err(|_| E::custom(format!("{v:?} is not an integer in range")))
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
+/// Reads an optional integer: `null` is `None`, else as [`number_or_string`].
+pub(crate) fn opt_number_or_string<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr + TryFrom<u64> + TryFrom<i64>,
+{
+    #[derive(Deserialize)]
+    #[serde(bound(deserialize = "T: std::str::FromStr + TryFrom<u64> + TryFrom<i64>"))]
+    struct Lenient<T>(#[serde(deserialize_with = "number_or_string")] T);
+    Ok(Option::<Lenient<T>>::deserialize(d)?.map(|Lenient(v)| v))
+}
+
 fn string_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
@@ -164,12 +272,13 @@ fn string_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CustomCommandData;
+    use crate::Group;
+    use crate::actions::{CustomCommandData, SendCustomCommand};
 
     type R = Result<Reply<CustomCommandData>, ResponseError>;
 
     fn parse(status: u16, body: &str) -> R {
-        parse_response(status, body.as_bytes())
+        parse_response::<SendCustomCommand>(status, body.as_bytes())
     }
 
     #[test]
@@ -229,11 +338,12 @@ mod tests {
             .unwrap_err();
             assert_eq!(
                 e,
-                ResponseError::Api(ApiError {
-                    code: ReturnCode::SIGNATURE_MISMATCH,
-                    message: "signature error".into(),
-                    request_id: "9".into()
-                })
+                ResponseError::Api(ApiError::new(
+                    ReturnCode::SIGNATURE_MISMATCH,
+                    Group::RoomSignalling,
+                    "signature error",
+                    "9"
+                ))
             );
         }
     }
@@ -289,10 +399,10 @@ mod tests {
         body.resize(MAX_BODY_BYTES - 2, b'a');
         body.extend_from_slice(b"\"}");
         assert_eq!(body.len(), MAX_BODY_BYTES);
-        assert!(parse_response::<CustomCommandData>(200, &body).is_ok());
+        assert!(parse_response::<SendCustomCommand>(200, &body).is_ok());
         body.insert(body.len() - 2, b'a');
         assert_eq!(
-            parse_response::<CustomCommandData>(200, &body).unwrap_err(),
+            parse_response::<SendCustomCommand>(200, &body).unwrap_err(),
             ResponseError::TooLarge {
                 status: 200,
                 limit: MAX_BODY_BYTES

@@ -9,19 +9,20 @@ use crate::error::ResponseError;
 ///
 /// | outcome | default |
 /// |---|---|
-/// | throttled codes (7, 206, 207) | wait `throttle_wait` (half to all of it, growing per retry), retry |
-/// | transient codes (1, 100000015, 50013, ...) | exponential backoff with full jitter, retry |
-/// | 100000004, signature expired | sign again at once and retry, once |
+/// | throttled codes (206, 207; 30002, 1010, 5007 for the media service) | wait `throttle_wait` (half to all of it, growing per retry), retry |
+/// | transient codes (1, 100000015, 50013, 42001, ...) | exponential backoff with full jitter, retry |
+/// | 100000004 (3002 for the media service), signature expired | sign again at once and retry, once |
 /// | transport failure before the request left (refused, DNS, TLS) | backoff, retry |
-/// | no answer after the request may have left (timeout, reset), or an answer that is not the envelope | stop, unless [`retry_unsafe`](RetryPolicy::with_unsafe_retries) |
+/// | no answer after the request may have left (timeout, reset), or an answer that is not the envelope | retry if the call is [idempotent](crate::Action::IDEMPOTENT) (a query, or a call that sets a state); for a send, stop unless [`with_unsafe_retries`](RetryPolicy::with_unsafe_retries) |
 /// | any other code | stop |
 ///
 /// Every attempt counts toward `max_attempts` (default 3), and no retry is scheduled that
 /// would start later than `max_elapsed` (default 30 s) after the call began.
 ///
-/// `SendCustomCommand` has no idempotency key: retrying after the request may have
-/// reached the server can deliver the message twice. That is why such retries are off by
-/// default.
+/// Codes are classified in the group of the call that answered them. The API has no
+/// idempotency key: retrying a send (`SendCustomCommand`, `SendBroadcastMessage`) after
+/// the request may have reached the server can deliver the message twice. That is why
+/// such retries are off by default for sends.
 ///
 /// ```
 /// use std::time::Duration;
@@ -78,10 +79,10 @@ pub enum AttemptOutcome {
 }
 
 impl AttemptOutcome {
-    /// Classifies one response error.
+    /// Classifies one response error (an API error by its class in the call's group).
     pub fn of_response(error: &ResponseError) -> Self {
         match error {
-            ResponseError::Api(api) => AttemptOutcome::Code(api.code.class()),
+            ResponseError::Api(api) => AttemptOutcome::Code(api.class()),
             ResponseError::Data { .. } => AttemptOutcome::SucceededUnreadable,
             _ => AttemptOutcome::Indeterminate,
         }
@@ -124,9 +125,10 @@ impl RetryPolicy {
         self
     }
 
-    /// Retries after a failure that may have reached the server (a timeout, a dropped
-    /// connection, a body that is not the envelope). The API has no idempotency key, so
-    /// such a retry may deliver a message twice. Off by default.
+    /// Retries sends after a failure that may have reached the server (a timeout, a
+    /// dropped connection, a body that is not the envelope). The API has no idempotency
+    /// key, so such a retry may deliver a message twice. Off by default. Idempotent calls
+    /// (queries, calls that set a state) are retried after such failures either way.
     pub fn with_unsafe_retries(mut self, enabled: bool) -> Self {
         self.retry_unsafe = enabled;
         self
@@ -142,7 +144,7 @@ impl RetryPolicy {
         self.max_elapsed
     }
 
-    /// Whether failures that may have reached the server are retried.
+    /// Whether sends are retried after failures that may have reached the server.
     pub fn unsafe_retries(&self) -> bool {
         self.retry_unsafe
     }
@@ -150,6 +152,7 @@ impl RetryPolicy {
     /// The decision after attempt number `attempts` (from 1) ended with `outcome`.
     ///
     /// `resigned` says whether the call already re-signed after an expired signature;
+    /// `idempotent` whether repeating the call is harmless ([`Action::IDEMPOTENT`](crate::Action::IDEMPOTENT));
     /// `random` is a uniformly random `u64` for the jitter. Limits on attempts and elapsed
     /// time are the driver's, not this function's.
     pub fn decide(
@@ -157,6 +160,7 @@ impl RetryPolicy {
         outcome: AttemptOutcome,
         attempts: u32,
         resigned: bool,
+        idempotent: bool,
         random: u64,
     ) -> Decision {
         let retry_index = attempts.saturating_sub(1);
@@ -172,7 +176,7 @@ impl RetryPolicy {
             AttemptOutcome::Code(CodeClass::ReSign) if !resigned => {
                 Decision::RetryAfter(Duration::ZERO)
             }
-            AttemptOutcome::Indeterminate if self.retry_unsafe => {
+            AttemptOutcome::Indeterminate if self.retry_unsafe || idempotent => {
                 Decision::RetryAfter(self.full_jitter(retry_index, random))
             }
             _ => Decision::Stop,
@@ -207,34 +211,49 @@ mod tests {
         for stop in [
             Code(CallerError),
             Code(Configuration),
-            Code(RoomState),
+            Code(State),
+            Code(Answer),
             Code(CodeClass::Unknown),
             Code(Success),
             Indeterminate,
             SucceededUnreadable,
         ] {
-            assert_eq!(p.decide(stop, 1, false, 0), Decision::Stop, "{stop:?}");
+            assert_eq!(
+                p.decide(stop, 1, false, false, 0),
+                Decision::Stop,
+                "{stop:?}"
+            );
         }
         assert_eq!(
-            p.decide(Code(ReSign), 1, false, 7),
+            p.decide(Code(ReSign), 1, false, false, 7),
             Decision::RetryAfter(Duration::ZERO)
         );
-        assert_eq!(p.decide(Code(ReSign), 2, true, 7), Decision::Stop);
+        assert_eq!(p.decide(Code(ReSign), 2, true, false, 7), Decision::Stop);
         assert!(matches!(
-            p.decide(Code(Transient), 1, false, 0),
+            p.decide(Code(Transient), 1, false, false, 0),
             Decision::RetryAfter(_)
         ));
         assert!(matches!(
-            p.decide(NotSent, 1, false, 0),
+            p.decide(NotSent, 1, false, false, 0),
             Decision::RetryAfter(_)
         ));
         let unsafe_p = p.clone().with_unsafe_retries(true);
         assert!(matches!(
-            unsafe_p.decide(Indeterminate, 1, false, 0),
+            unsafe_p.decide(Indeterminate, 1, false, false, 0),
             Decision::RetryAfter(_)
         ));
         assert_eq!(
-            unsafe_p.decide(SucceededUnreadable, 1, false, 0),
+            unsafe_p.decide(SucceededUnreadable, 1, false, false, 0),
+            Decision::Stop
+        );
+        // An idempotent call is retried after a failure that may have reached the server,
+        // without the opt-in; a success whose data cannot be read is final either way.
+        assert!(matches!(
+            p.decide(Indeterminate, 1, false, true, 0),
+            Decision::RetryAfter(_)
+        ));
+        assert_eq!(
+            p.decide(SucceededUnreadable, 1, false, true, 0),
             Decision::Stop
         );
     }
@@ -243,23 +262,29 @@ mod tests {
     fn backoff_bounds() {
         let p = RetryPolicy::default()
             .with_backoff(Duration::from_millis(100), Duration::from_millis(1000));
-        let max = |attempts| match p.decide(AttemptOutcome::NotSent, attempts, false, u64::MAX) {
-            Decision::RetryAfter(d) => d,
-            Decision::Stop => panic!(),
-        };
+        let max =
+            |attempts| match p.decide(AttemptOutcome::NotSent, attempts, false, false, u64::MAX) {
+                Decision::RetryAfter(d) => d,
+                Decision::Stop => panic!(),
+            };
         assert!(max(1) <= Duration::from_millis(100) && max(1) > Duration::from_millis(99));
         assert!(max(2) <= Duration::from_millis(200) && max(2) > Duration::from_millis(199));
         assert!(max(5) <= Duration::from_millis(1000) && max(5) > Duration::from_millis(999));
         assert!(max(u32::MAX) <= Duration::from_millis(1000));
         assert_eq!(
-            p.decide(AttemptOutcome::NotSent, 3, false, 0),
+            p.decide(AttemptOutcome::NotSent, 3, false, false, 0),
             Decision::RetryAfter(Duration::ZERO)
         );
-        let throttled =
-            |random| match p.decide(AttemptOutcome::Code(CodeClass::Throttled), 1, false, random) {
-                Decision::RetryAfter(d) => d,
-                Decision::Stop => panic!(),
-            };
+        let throttled = |random| match p.decide(
+            AttemptOutcome::Code(CodeClass::Throttled),
+            1,
+            false,
+            false,
+            random,
+        ) {
+            Decision::RetryAfter(d) => d,
+            Decision::Stop => panic!(),
+        };
         assert_eq!(throttled(0), Duration::from_millis(500));
         assert!(throttled(u64::MAX) <= Duration::from_millis(1000));
         assert!(throttled(u64::MAX) > Duration::from_millis(999));

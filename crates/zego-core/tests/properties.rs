@@ -12,11 +12,14 @@ use md5::{Digest, Md5};
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use serde_json::{Value, json};
+use zego_core::actions::{CustomCommandData, FailedUser, SendCustomCommand};
 use zego_core::{
-    ApiError, AppId, Config, CustomCommandData, FailedUser, FanOut, MAX_BODY_BYTES,
-    MAX_CONTENT_BYTES, MAX_TARGETS, Nonce, Reply, ResponseError, ReturnCode, SendCustomCommand,
-    ServerSecret, ValidationError, parse_response, prepare, sign,
+    ApiError, AppId, Batched, Config, FanOut, Group, MAX_BODY_BYTES, Nonce, Problem, Reply,
+    ResponseError, ReturnCode, ServerSecret, ValidationError, parse_response, prepare, sign,
 };
+
+const MAX_CONTENT_BYTES: usize = SendCustomCommand::MAX_CONTENT_BYTES;
+const MAX_TARGETS: usize = SendCustomCommand::MAX_PER_REQUEST;
 
 /// The case count: `PROPTEST_CASES` when set, else 1,000.
 fn config() -> ProptestConfig {
@@ -211,13 +214,15 @@ fn assert_too_long(result: Result<(), ValidationError>, size: usize) -> Result<(
         .err()
         .ok_or_else(|| TestCaseError::fail("accepted"))?;
     prop_assert_eq!(
-        &err,
-        &ValidationError::TooLong {
-            field: "MessageContent",
-            limit: MAX_CONTENT_BYTES,
-            size,
-            mirrors: ReturnCode::MESSAGE_TOO_LONG,
-        }
+        (err.call(), err.field(), err.problem()),
+        (
+            "SendCustomCommand",
+            "MessageContent",
+            &Problem::TooLong {
+                limit: MAX_CONTENT_BYTES,
+                size,
+            }
+        )
     );
     prop_assert_eq!(err.mirrors().get(), 50012);
     Ok(())
@@ -394,12 +399,9 @@ proptest! {
             }
             Err(err) => {
                 prop_assert!(count > MAX_TARGETS);
-                prop_assert_eq!(err, ValidationError::TooMany {
-                    field: "ToUserId[]",
-                    limit: MAX_TARGETS,
-                    count,
-                    mirrors: ReturnCode::TOO_MANY_USERS,
-                });
+                prop_assert_eq!(err.field(), "ToUserId[]");
+                prop_assert_eq!(err.problem(), &Problem::TooMany { limit: MAX_TARGETS, count });
+                prop_assert_eq!(err.mirrors(), ReturnCode::TOO_MANY_USERS);
             }
         }
     }
@@ -424,6 +426,7 @@ proptest! {
             prop_assert!((1..=MAX_TARGETS).contains(&call.targets().len()));
             chunks.push(call.targets().to_vec());
             fan_out.record(Ok(Reply {
+                code: ReturnCode::SUCCESS,
                 request_id: chunks.len().to_string(),
                 message: "success".into(),
                 data: CustomCommandData::default(),
@@ -573,7 +576,7 @@ proptest! {
     #[test]
     fn any_envelope_parses_back(env in envelope(), status in any::<u16>()) {
         let body = env.to_bytes();
-        let result = parse_response::<CustomCommandData>(status, &body);
+        let result = parse_response::<SendCustomCommand>(status, &body);
         if env.code == 0 {
             let reply = result.map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
             prop_assert_eq!(reply.request_id, env.request_id_text());
@@ -581,11 +584,12 @@ proptest! {
             prop_assert_eq!(reply.data.fail_users, env.expected_fail_users());
             prop_assert_eq!(reply.attempts, 0);
         } else {
-            prop_assert_eq!(result, Err(ResponseError::Api(ApiError {
-                code: ReturnCode::new(env.code),
-                message: env.message.clone(),
-                request_id: env.request_id_text(),
-            })));
+            prop_assert_eq!(result, Err(ResponseError::Api(ApiError::new(
+                ReturnCode::new(env.code),
+                Group::RoomSignalling,
+                env.message.clone(),
+                env.request_id_text(),
+            ))));
         }
     }
 
@@ -594,7 +598,7 @@ proptest! {
         body in prop::collection::vec(any::<u8>(), 0..2048),
         status in any::<u16>(),
     ) {
-        let result = parse_response::<CustomCommandData>(status, &body);
+        let result = parse_response::<SendCustomCommand>(status, &body);
         consistent(status, &body, &result)?;
     }
 
@@ -616,7 +620,7 @@ proptest! {
                 _ => body.push(byte),
             }
         }
-        let result = parse_response::<CustomCommandData>(status, &body);
+        let result = parse_response::<SendCustomCommand>(status, &body);
         consistent(status, &body, &result)?;
     }
 
@@ -631,7 +635,7 @@ proptest! {
         let mut body = vec![b' '; MAX_BODY_BYTES + over];
         body[..envelope.len()].copy_from_slice(&envelope);
         prop_assert_eq!(
-            parse_response::<CustomCommandData>(status, &body),
+            parse_response::<SendCustomCommand>(status, &body),
             Err(ResponseError::TooLarge { status, limit: MAX_BODY_BYTES })
         );
     }

@@ -1,6 +1,7 @@
 //! [`Client`] and its builder.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,11 +12,10 @@ use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use tracing::Instrument;
 use zego_core::{
-    Action, AppId, BuildClient, BuildError, Call, ClientOptions, Config, Error, FanOut,
-    FanOutReply, MAX_BODY_BYTES, Reply, SendCustomCommand, SendCustomCommandReply, ServerSecret,
-    Step, SystemHost, TransportFailure, ValidationError, error_chain,
+    Action, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error, FanOutReply,
+    MAX_BODY_BYTES, Progress, Reply, ServerSecret, SystemHost, Transport, TransportFailure,
+    ValidationError, error_chain, run, run_fan_out,
 };
 
 /// How long an idle keep-alive connection stays in the pool.
@@ -25,12 +25,14 @@ type HttpClient = HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// An async client of the ZEGO server API.
 ///
-/// Cheap to clone: every clone shares one connection pool and one rate budget. It is
-/// `Send + Sync`, and its futures are `Send`, so one client serves many tasks at once. It
-/// must be used inside a tokio runtime (with the time driver enabled).
+/// Cheap to clone: every clone shares one connection pool and one set of rate budgets.
+/// It is `Send + Sync`, and its futures are `Send`, so one client serves many tasks at
+/// once. It must be used inside a tokio runtime (with the time driver enabled).
 ///
-/// Each call goes through the core's call driver ([`Call`]): validation before any I/O,
-/// a fresh signature per attempt, pacing by the shared [`RateLimiter`](zego_core::RateLimiter), and retries by
+/// Every call of the API goes through [`Client::call`] (any [`Action`]), and every call
+/// with a list longer than one request takes through [`Client::fan_out`] (any
+/// [`Batched`] call). Both run the core's loops ([`zego_core::run`]): validation before
+/// any I/O, a fresh signature per attempt, pacing by the shared budgets, and retries by
 /// the [`RetryPolicy`](zego_core::RetryPolicy).
 #[derive(Clone)]
 pub struct Client {
@@ -54,11 +56,8 @@ impl fmt::Debug for Client {
 pub type ClientBuilder = zego_core::ClientBuilder<Client>;
 
 impl Client {
-    /// Starts building a client for an application. The defaults: the unified host
-    /// (`https://rtc-api.zego.im/`), no `IsTest`, a connect timeout of 5 s, an attempt
-    /// timeout of 10 s, [`RetryPolicy::default`](zego_core::RetryPolicy::default) (no retry after a request may have
-    /// reached the server), and the vendor's rate budget for each call, shared by every
-    /// clone of the client.
+    /// Starts building a client for an application; see [`zego_core::ClientBuilder`]
+    /// for the defaults.
     pub fn builder(app_id: AppId, secret: ServerSecret) -> ClientBuilder {
         ClientBuilder::new(app_id, secret)
     }
@@ -68,88 +67,60 @@ impl Client {
         &self.inner.options.config
     }
 
-    /// Sends one call, with pacing and retries, and returns its reply or how it failed.
-    ///
-    /// A request that fails validation returns [`Error::Invalid`] before anything is sent.
-    pub async fn send<A>(&self, action: A) -> Result<Reply<A::Data>, Error>
+    /// Makes one call, with pacing and retries, and returns its reply or how it failed.
+    /// A call that fails validation returns [`Error::Invalid`] before anything is sent.
+    pub async fn call<A>(&self, action: A) -> Result<Reply<A::Data>, Error>
     where
         A: Action + Send,
-        A::Data: Send,
     {
-        let span = tracing::info_span!("zego.call", action = A::NAME);
-        self.drive(action).instrument(span).await
+        run(&self.inner.options, &*self.inner, &mut SystemHost, action).await
     }
 
-    /// Sends a custom message to up to 10 users of a room, or to the whole room. For more
-    /// users, use [`Client::fan_out`].
-    pub async fn send_custom_command(
+    /// Makes a call whose list may be longer than one request takes, as requests paced by
+    /// the client's budgets, one after the other, and merges their results. The call is
+    /// checked once, before anything is sent; a request that fails as a whole is
+    /// reported in [`FanOutReply::failed_chunks`] with its elements.
+    pub async fn fan_out<B>(&self, call: B) -> Result<FanOutReply<B::Merged>, ValidationError>
+    where
+        B: Batched + Send,
+    {
+        self.fan_out_with(call, |_| ()).await
+    }
+
+    /// [`Client::fan_out`], telling `progress` after each request.
+    pub async fn fan_out_with<B>(
         &self,
-        command: SendCustomCommand,
-    ) -> Result<SendCustomCommandReply, Error> {
-        self.send(command).await
+        call: B,
+        progress: impl FnMut(Progress) + Send,
+    ) -> Result<FanOutReply<B::Merged>, ValidationError>
+    where
+        B: Batched + Send,
+    {
+        run_fan_out(
+            &self.inner.options,
+            &*self.inner,
+            &mut SystemHost,
+            call,
+            progress,
+        )
+        .await
     }
+}
 
-    /// Sends a custom message to any number of users, as calls of at most 10 users paced
-    /// by the client's rate budget, one after the other, and merges their results. The
-    /// message is checked once, before anything is sent; a call that fails as a whole is
-    /// reported in [`FanOutReply::failed_chunks`] with its users.
-    pub async fn fan_out(
-        &self,
-        command: SendCustomCommand,
-    ) -> Result<FanOutReply, ValidationError> {
-        let mut fan_out = FanOut::new(command)?;
-        let span = tracing::info_span!("zego.fan_out", calls = fan_out.call_count());
-        let reply = async move {
-            while let Some(call) = fan_out.next_call() {
-                let result = self.send(call).await;
-                fan_out.record(result);
-            }
-            let reply = fan_out.finish();
-            tracing::debug!(
-                calls = reply.calls,
-                attempts = reply.attempts,
-                failed_users = reply.failed_users.len(),
-                failed_calls = reply.failed_chunks.len(),
-                "fan-out finished"
-            );
-            reply
-        }
-        .instrument(span)
-        .await;
-        Ok(reply)
-    }
-
-    async fn drive<A: Action>(&self, action: A) -> Result<Reply<A::Data>, Error> {
-        let inner = &*self.inner;
-        let mut call = Call::new(&inner.options.config, &*inner.options.limiter, action)?;
-        loop {
-            match call.poll(Instant::now(), &mut SystemHost) {
-                Step::Wait(until) => {
-                    tokio::time::sleep_until(tokio::time::Instant::from_std(until)).await;
-                }
-                Step::Send(request) => {
-                    let span = tracing::debug_span!("zego.attempt", attempt = call.attempts());
-                    let outcome = self.attempt(request).instrument(span.clone()).await;
-                    let now = Instant::now();
-                    match outcome {
-                        Ok((status, body)) => call.handle_response(now, status, &body),
-                        Err(failure) => call.handle_failure(now, failure),
-                    }
-                }
-                Step::Done(result) => return result,
-            }
-        }
+impl Transport for Inner {
+    fn sleep_until(&self, deadline: Instant) -> impl Future<Output = ()> {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(deadline))
     }
 
     /// One exchange: send, then read the body up to the core's cap plus one byte, all
     /// within the attempt timeout.
-    async fn attempt(
+    async fn exchange(
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<(u16, Vec<u8>), TransportFailure> {
         let request = request.map(|body| Full::new(Bytes::from(body)));
         let exchange = async {
-            let response = self.inner.http.request(request).await.map_err(|e| {
+            let response = self.http.request(request).await.map_err(|e| {
                 // The outer error only names its kind ("client error (Connect)"). hyper's
                 // and hyper-util's errors never carry the URL (which holds the signature).
                 let cause =
@@ -172,11 +143,11 @@ impl Client {
                 })?;
             Ok((status, body))
         };
-        match tokio::time::timeout(self.inner.options.timeout, exchange).await {
+        match tokio::time::timeout(self.options.timeout, exchange).await {
             Ok(outcome) => outcome,
             Err(_) => Err(TransportFailure::maybe_sent(format!(
                 "no complete response within the attempt timeout of {:?}",
-                self.inner.options.timeout
+                self.options.timeout
             ))),
         }
     }

@@ -6,10 +6,8 @@
 use std::time::{Instant, SystemTime};
 
 use serde_json::{Value, json};
-use zego_core::{
-    Action, AppId, MAX_CONTENT_BYTES, MAX_ROOM_ID_BYTES, MAX_TARGETS, MAX_USER_ID_BYTES, Nonce,
-    ReturnCode, SendCustomCommand, sign, unix_seconds,
-};
+use zego_core::actions::SendCustomCommand;
+use zego_core::{Action, AppId, Batched, Nonce, ReturnCode, sign, unix_seconds};
 
 use crate::state::{Bucket, Delivered, State};
 
@@ -166,11 +164,7 @@ fn check(state: &mut State, params: &Params, now: Now) -> Result<(), ReturnCode>
 
     // The call's budget, per AppId, environment and action.
     if state.rate_limits {
-        let rate = if is_test {
-            SendCustomCommand::TEST_RATE_LIMIT
-        } else {
-            SendCustomCommand::RATE_LIMIT
-        };
+        let rate = SendCustomCommand::BUDGET.app_rate(is_test);
         let bucket = state
             .buckets
             .entry((app_id.get(), is_test, SendCustomCommand::NAME))
@@ -193,21 +187,14 @@ fn send_custom_command(state: &mut State, params: &Params) -> Outcome {
     if targets.iter().any(|t| t.is_empty()) {
         return Outcome::error(ReturnCode::PARAMETER_ERROR);
     }
-    // IDs longer than the client SDKs allow can name no room or user.
-    if room_id.len() > MAX_ROOM_ID_BYTES
-        || from_user_id.len() > MAX_USER_ID_BYTES
-        || targets.iter().any(|t| t.len() > MAX_USER_ID_BYTES)
-    {
-        return Outcome::error(ReturnCode::PARAMETER_TOO_LONG);
-    }
-    if targets.len() > MAX_TARGETS {
+    if targets.len() > SendCustomCommand::MAX_PER_REQUEST {
         return Outcome::error(ReturnCode::TOO_MANY_USERS);
     }
     let content = params.first("MessageContent").unwrap_or_default();
     if content.is_empty() {
         return Outcome::error(ReturnCode::MESSAGE_CONTENT_EMPTY);
     }
-    if content.len() > MAX_CONTENT_BYTES {
+    if content.len() > SendCustomCommand::MAX_CONTENT_BYTES {
         return Outcome::error(ReturnCode::MESSAGE_TOO_LONG);
     }
     let Some(room) = state.rooms.get(room_id) else {

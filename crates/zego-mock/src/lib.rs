@@ -9,8 +9,9 @@
 //!
 //! ```
 //! use std::io::{Read, Write};
-//! use zego_core::{parse_response, prepare, AppId, Config, CustomCommandData, Endpoint, Nonce,
-//!                 ReturnCode, SendCustomCommand, ServerSecret};
+//! use zego_core::{parse_response, prepare, AppId, Config, Endpoint, Nonce, ReturnCode,
+//!                 ServerSecret};
+//! use zego_core::actions::SendCustomCommand;
 //! use zego_mock::{App, Delivered, MockServer};
 //!
 //! let mock = MockServer::builder()
@@ -30,7 +31,7 @@
 //! let mut answer = Vec::new();
 //! socket.read_to_end(&mut answer)?;
 //! let body = &answer[answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4..];
-//! let reply = parse_response::<CustomCommandData>(200, body)?;
+//! let reply = parse_response::<SendCustomCommand>(200, body)?;
 //! assert_eq!(reply.failed_users()[0].user_id, "carol"); // not in the room
 //! assert_eq!(reply.failed_users()[0].code, ReturnCode::USER_NOT_ONLINE);
 //!

@@ -266,7 +266,8 @@ fn envelope_bytes(code: ReturnCode, request_id: &str, data: &Value) -> Bytes {
     let message = if code.is_success() {
         "success"
     } else {
-        code.meaning().unwrap_or("error")
+        code.meaning(zego_core::Group::RoomSignalling)
+            .unwrap_or("error")
     };
     let envelope = json!({
         "Code": code,

@@ -326,7 +326,7 @@ mod tests {
         let mut state = State::new(true);
         state.inject(Fault::new(FaultKind::CloseConnection).times(0));
         state.inject(
-            Fault::new(FaultKind::Code(ReturnCode::SERVER_BUSY))
+            Fault::new(FaultKind::Code(ReturnCode::REQUEST_FAILED))
                 .times(2)
                 .action("A"),
         );
@@ -335,7 +335,7 @@ mod tests {
         assert_eq!(state.take_fault(Some("B")), Some(FaultKind::BadGateway));
         assert_eq!(state.take_fault(Some("B")), None);
         assert_eq!(state.take_fault(None), None);
-        let busy = Some(FaultKind::Code(ReturnCode::SERVER_BUSY));
+        let busy = Some(FaultKind::Code(ReturnCode::REQUEST_FAILED));
         assert_eq!(state.take_fault(Some("A")), busy);
         assert_eq!(state.take_fault(Some("A")), busy);
         assert_eq!(state.take_fault(Some("A")), None);

@@ -78,7 +78,7 @@ fn code_answers_that_code_for_the_next_n_requests_without_processing() {
 fn a_fault_limited_to_an_action_skips_other_requests() {
     let mock = start();
     mock.inject(
-        Fault::new(FaultKind::Code(ReturnCode::SERVER_BUSY))
+        Fault::new(FaultKind::Code(ReturnCode::REQUEST_FAILED))
             .action("SendCustomCommand")
             .times(1),
     );

@@ -6,7 +6,8 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use zego_core::{Action, Gcra, RateLimiter, SendCustomCommand};
+use zego_core::actions::SendCustomCommand;
+use zego_core::{Action, Gcra, RateLimiter, Slot};
 
 /// Sends `n` valid requests back to back on one connection; returns how many got 0 and
 /// how many 206, and how long the burst took.
@@ -41,7 +42,7 @@ fn refilled(per_second: u32, elapsed: Duration) -> usize {
 
 #[test]
 fn a_burst_of_150_sees_about_50_throttled_with_206() {
-    let budget = SendCustomCommand::RATE_LIMIT.count();
+    let budget = SendCustomCommand::BUDGET.app_rate(false).count();
     assert_eq!(budget, 100);
     let mock = start();
     let mut conn = Conn::open(mock.addr());
@@ -60,7 +61,7 @@ fn a_burst_of_150_sees_about_50_throttled_with_206() {
 
 #[test]
 fn a_test_environment_budget_is_10_per_second() {
-    let budget = SendCustomCommand::TEST_RATE_LIMIT.count();
+    let budget = SendCustomCommand::BUDGET.app_rate(true).count();
     assert_eq!(budget, 10);
     let mock = start();
     let mut conn = Conn::open(mock.addr());
@@ -90,9 +91,9 @@ fn an_even_pace_at_exactly_the_budget_is_never_throttled() {
     let mut conn = Conn::open(mock.addr());
     // The client's own pacer at the vendor's budget: one request every 10 ms.
     let pacer = Gcra::new();
-    let rate = SendCustomCommand::RATE_LIMIT;
+    let rate = SendCustomCommand::BUDGET.app_rate(false);
     for i in 0..250 {
-        let at = pacer.reserve(SendCustomCommand::NAME, rate, Instant::now());
+        let at = pacer.reserve(&[Slot::app(SendCustomCommand::NAME, rate)], Instant::now());
         std::thread::sleep(at.saturating_duration_since(Instant::now()));
         let target = command("room-1", "server", &["alice"], "paced");
         assert_eq!(conn.get(&target).code(), 0, "request {i}");

@@ -1,6 +1,7 @@
 //! [`Client`] and its builder.
 
 use std::fmt;
+use std::future::{Future, ready};
 use std::io::{self, Read};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,9 +11,9 @@ use ureq::Agent;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::transport::DefaultConnector;
 use zego_core::{
-    Action, AppId, BuildClient, BuildError, Call, ClientOptions, Config, Error, FanOut,
-    FanOutReply, MAX_BODY_BYTES, Reply, SendCustomCommand, SendCustomCommandReply, ServerSecret,
-    Step, SystemHost, TransportFailure, ValidationError, error_chain,
+    Action, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error, FanOutReply,
+    MAX_BODY_BYTES, Progress, Reply, ServerSecret, SystemHost, Transport, TransportFailure,
+    ValidationError, block_on_ready, error_chain, run, run_fan_out,
 };
 
 /// How long an idle keep-alive connection stays in the pool.
@@ -20,13 +21,15 @@ const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A blocking client of the ZEGO server API.
 ///
-/// Cheap to clone: every clone shares one connection pool and one rate budget. It is
-/// `Send + Sync`, so one client serves many threads at once. It runs no async runtime of
-/// its own: call it from a plain thread, or from async code through
+/// Cheap to clone: every clone shares one connection pool and one set of rate budgets.
+/// It is `Send + Sync`, so one client serves many threads at once. It runs no async
+/// runtime of its own: call it from a plain thread, or from async code through
 /// `tokio::task::spawn_blocking`.
 ///
-/// Each call goes through the core's call driver ([`Call`]): validation before any I/O,
-/// a fresh signature per attempt, pacing by the shared [`RateLimiter`](zego_core::RateLimiter), and retries by
+/// Every call of the API goes through [`Client::call`] (any [`Action`]), and every call
+/// with a list longer than one request takes through [`Client::fan_out`] (any
+/// [`Batched`] call). Both run the core's loops ([`zego_core::run`]): validation before
+/// any I/O, a fresh signature per attempt, pacing by the shared budgets, and retries by
 /// the [`RetryPolicy`](zego_core::RetryPolicy).
 #[derive(Clone)]
 pub struct Client {
@@ -50,11 +53,8 @@ impl fmt::Debug for Client {
 pub type ClientBuilder = zego_core::ClientBuilder<Client>;
 
 impl Client {
-    /// Starts building a client for an application. The defaults: the unified host
-    /// (`https://rtc-api.zego.im/`), no `IsTest`, a connect timeout of 5 s, an attempt
-    /// timeout of 10 s, [`RetryPolicy::default`](zego_core::RetryPolicy::default) (no retry after a request may have
-    /// reached the server), and the vendor's rate budget for each call, shared by every
-    /// clone of the client.
+    /// Starts building a client for an application; see [`zego_core::ClientBuilder`]
+    /// for the defaults.
     pub fn builder(app_id: AppId, secret: ServerSecret) -> ClientBuilder {
         ClientBuilder::new(app_id, secret)
     }
@@ -64,78 +64,69 @@ impl Client {
         &self.inner.options.config
     }
 
-    /// Sends one call, with pacing and retries, and returns its reply or how it failed.
-    /// Blocks the thread until then.
-    ///
-    /// A request that fails validation returns [`Error::Invalid`] before anything is sent.
-    pub fn send<A: Action>(&self, action: A) -> Result<Reply<A::Data>, Error> {
-        let span = tracing::info_span!("zego.call", action = A::NAME);
-        span.in_scope(|| self.drive(action))
+    /// Makes one call, with pacing and retries, and returns its reply or how it failed;
+    /// blocks the thread until then. A call that fails validation returns
+    /// [`Error::Invalid`] before anything is sent.
+    pub fn call<A: Action>(&self, action: A) -> Result<Reply<A::Data>, Error> {
+        block_on_ready(run(
+            &self.inner.options,
+            &*self.inner,
+            &mut SystemHost,
+            action,
+        ))
     }
 
-    /// Sends a custom message to up to 10 users of a room, or to the whole room. For more
-    /// users, use [`Client::fan_out`].
-    pub fn send_custom_command(
+    /// Makes a call whose list may be longer than one request takes, as requests paced by
+    /// the client's budgets, one after the other, and merges their results. The call is
+    /// checked once, before anything is sent; a request that fails as a whole is
+    /// reported in [`FanOutReply::failed_chunks`] with its elements.
+    pub fn fan_out<B: Batched>(&self, call: B) -> Result<FanOutReply<B::Merged>, ValidationError> {
+        self.fan_out_with(call, |_| ())
+    }
+
+    /// [`Client::fan_out`], telling `progress` after each request.
+    pub fn fan_out_with<B: Batched>(
         &self,
-        command: SendCustomCommand,
-    ) -> Result<SendCustomCommandReply, Error> {
-        self.send(command)
+        call: B,
+        progress: impl FnMut(Progress),
+    ) -> Result<FanOutReply<B::Merged>, ValidationError> {
+        block_on_ready(run_fan_out(
+            &self.inner.options,
+            &*self.inner,
+            &mut SystemHost,
+            call,
+            progress,
+        ))
+    }
+}
+
+/// The blocking side of the core's loops: each method does its I/O when called and
+/// returns a ready future.
+impl Transport for Inner {
+    fn sleep_until(&self, deadline: Instant) -> impl Future<Output = ()> {
+        std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+        ready(())
     }
 
-    /// Sends a custom message to any number of users, as calls of at most 10 users paced
-    /// by the client's rate budget, one after the other, and merges their results. The
-    /// message is checked once, before anything is sent; a call that fails as a whole is
-    /// reported in [`FanOutReply::failed_chunks`] with its users.
-    pub fn fan_out(&self, command: SendCustomCommand) -> Result<FanOutReply, ValidationError> {
-        let mut fan_out = FanOut::new(command)?;
-        let span = tracing::info_span!("zego.fan_out", calls = fan_out.call_count());
-        let _entered = span.enter();
-        while let Some(call) = fan_out.next_call() {
-            let result = self.send(call);
-            fan_out.record(result);
-        }
-        let reply = fan_out.finish();
-        tracing::debug!(
-            calls = reply.calls,
-            attempts = reply.attempts,
-            failed_users = reply.failed_users.len(),
-            failed_calls = reply.failed_chunks.len(),
-            "fan-out finished"
-        );
-        Ok(reply)
+    fn exchange(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> impl Future<Output = Result<(u16, Vec<u8>), TransportFailure>> {
+        ready(self.exchange_now(request))
     }
+}
 
-    fn drive<A: Action>(&self, action: A) -> Result<Reply<A::Data>, Error> {
-        let inner = &*self.inner;
-        let mut call = Call::new(&inner.options.config, &*inner.options.limiter, action)?;
-        loop {
-            match call.poll(Instant::now(), &mut SystemHost) {
-                Step::Wait(until) => {
-                    std::thread::sleep(until.saturating_duration_since(Instant::now()));
-                }
-                Step::Send(request) => {
-                    let span = tracing::debug_span!("zego.attempt", attempt = call.attempts());
-                    let _entered = span.enter();
-                    let outcome = self.attempt(request);
-                    let now = Instant::now();
-                    match outcome {
-                        Ok((status, body)) => call.handle_response(now, status, &body),
-                        Err(failure) => call.handle_failure(now, failure),
-                    }
-                }
-                Step::Done(result) => return result,
-            }
-        }
-    }
-
+impl Inner {
     /// One exchange: send, then read the body up to the core's cap plus one byte, all
     /// within the attempt timeout (ureq's global timeout).
-    fn attempt(&self, request: http::Request<Vec<u8>>) -> Result<(u16, Vec<u8>), TransportFailure> {
+    fn exchange_now(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<(u16, Vec<u8>), TransportFailure> {
         let response = self
-            .inner
             .agent
             .run(request)
-            .map_err(|e| classify(&e, self.inner.options.timeout))?;
+            .map_err(|e| classify(&e, self.options.timeout))?;
         let status = response.status().as_u16();
         tracing::trace!(status, "response head received");
         let mut body = Vec::new();

@@ -54,6 +54,11 @@ mod client;
 mod resolve;
 
 pub use client::{Client, ClientBuilder};
-/// The sans-IO core this client drives.
-pub use zego_core as core;
-pub use zego_core::*;
+/// The `http` crate, whose types are the seam between the core and the transport.
+pub use http;
+pub use zego_core::{
+    Action, ApiError, AppId, Batched, Budget, CodeClass, Config, ConfigError, Endpoint, Error,
+    FailedChunk, FanOutReply, Gcra, Group, MAX_BODY_BYTES, NoData, Problem, Progress, Rate,
+    RateLimiter, Region, Reply, ReplyData, ResponseError, RetryPolicy, ReturnCode, ServerSecret,
+    Slot, TransportFailure, Unlimited, ValidationError, actions,
+};

@@ -1,38 +1,21 @@
-//! One module per API call.
+//! Every call of the API: one module each, with its parameters, checks, budgets and
+//! `Data`. Each call is a type implementing [`Action`](crate::Action) (and
+//! [`Batched`](crate::Batched) when its list parameter has a per-request maximum); the
+//! clients run any of them.
+//!
+//! | call | group | idempotent | budget per AppId (test environment) |
+//! |---|---|---|---|
+//! | [`SendCustomCommand`] | room signalling | no | 100/s (10/s) |
+//! | [`SendBroadcastMessage`] | room signalling | no | 100/s (10/s) |
+//! | [`KickoutUser`] | room signalling | yes | 50/s |
+//! | [`DescribeUserNum`] | room signalling | yes | 10/s (1/s) |
 
-pub mod send_custom_command;
+mod describe_user_num;
+mod kickout_user;
+mod send_broadcast_message;
+mod send_custom_command;
 
-use crate::code::ReturnCode;
-use crate::error::ValidationError;
-
-/// Checks that a required parameter is not empty.
-pub(crate) fn require(
-    field: &'static str,
-    value: &str,
-    mirrors: ReturnCode,
-) -> Result<(), ValidationError> {
-    if value.is_empty() {
-        Err(ValidationError::Empty { field, mirrors })
-    } else {
-        Ok(())
-    }
-}
-
-/// Checks a byte-length limit.
-pub(crate) fn at_most(
-    field: &'static str,
-    value: &str,
-    limit: usize,
-    mirrors: ReturnCode,
-) -> Result<(), ValidationError> {
-    if value.len() > limit {
-        Err(ValidationError::TooLong {
-            field,
-            limit,
-            size: value.len(),
-            mirrors,
-        })
-    } else {
-        Ok(())
-    }
-}
+pub use describe_user_num::{DescribeUserNum, RoomUserCount, UserNumData};
+pub use kickout_user::KickoutUser;
+pub use send_broadcast_message::{BroadcastData, MessageCategory, SendBroadcastMessage};
+pub use send_custom_command::{CustomCommandData, FailedUser, SendCustomCommand};

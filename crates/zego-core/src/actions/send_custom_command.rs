@@ -1,25 +1,14 @@
 //! `SendCustomCommand`: push a custom signalling message to users of a room.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::action::{Action, Rate};
-use crate::actions::{at_most, require};
-use crate::code::ReturnCode;
+use crate::action::{Action, Budget, Rate, RequestContext};
+use crate::batch::{Batched, FanOutReply};
+use crate::code::{Group, ReturnCode};
 use crate::error::ValidationError;
 use crate::query::QueryWriter;
-use crate::response::{Reply, string_or_number};
-
-/// The most target users one call takes (`ToUserId[]`).
-pub const MAX_TARGETS: usize = 10;
-
-/// The largest `MessageContent`, in UTF-8 bytes before URL encoding.
-pub const MAX_CONTENT_BYTES: usize = 1024;
-
-/// The longest room ID, in bytes: the limit of the ZEGO client SDKs, which create rooms.
-pub const MAX_ROOM_ID_BYTES: usize = 128;
-
-/// The longest user ID, in bytes: the limit of the ZEGO client SDKs, which log users in.
-pub const MAX_USER_ID_BYTES: usize = 64;
+use crate::response::{Reply, ReplyData, string_or_number, vec_or_null};
+use crate::validate::{MAX_MESSAGE_BYTES, Rules, distinct};
 
 /// `SendCustomCommand`: sends a custom message to up to 10 users of a room, or to every
 /// user in it. Receivers get it in the client SDK's `onIMRecvCustomCommand` callback.
@@ -32,13 +21,17 @@ pub const MAX_USER_ID_BYTES: usize = 64;
 ///   [`fail_users`](CustomCommandData::fail_users) (code 50003) while the call succeeds.
 /// - A user named twice is sent the message once: targets are merged, keeping the first
 ///   occurrence's order, before the limit of 10 is checked.
+/// - It is a send: a retry after the request may have reached the server can deliver it
+///   twice, so that happens only with the caller's opt-in.
 ///
-/// Limits, checked before anything is sent: `RoomId` of 1 to 128 bytes, `FromUserId`
-/// and every target of 1 to 64 bytes (the client SDKs' limits), 1 to 10 distinct targets
-/// (more: split them with a [`FanOut`](crate::FanOut)), content of 1 to 1024 UTF-8 bytes.
+/// Checked before anything is sent: `RoomId` and `FromUserId` not empty, 1 to 10
+/// distinct non-empty targets (more: a [`FanOut`](crate::FanOut) sends them as several
+/// requests), content of 1 to 1024 UTF-8 bytes. Budget: 100/s per AppId (10/s in the test
+/// environment).
 ///
 /// ```
-/// use zego_core::{Action, SendCustomCommand};
+/// use zego_core::{Action};
+/// use zego_core::actions::SendCustomCommand;
 /// let everyone = SendCustomCommand::to_room("room-1", "server", r#"{"type":"refresh"}"#);
 /// assert!(everyone.targets().is_empty());
 /// let some = SendCustomCommand::to_users("room-1", "server", ["alice", "bob", "alice"], "hi");
@@ -62,6 +55,9 @@ enum Targets {
 }
 
 impl SendCustomCommand {
+    /// The largest `MessageContent`, in UTF-8 bytes before URL encoding.
+    pub const MAX_CONTENT_BYTES: usize = MAX_MESSAGE_BYTES;
+
     /// A message to every user online in the room (no `ToUserId[]`), except the sender.
     pub fn to_room(
         room_id: impl Into<String>,
@@ -88,17 +84,10 @@ impl SendCustomCommand {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let mut merged: Vec<String> = Vec::new();
-        for user in users {
-            let user = user.into();
-            if !merged.contains(&user) {
-                merged.push(user);
-            }
-        }
         SendCustomCommand {
             room_id: room_id.into(),
             from_user_id: from_user_id.into(),
-            targets: Targets::Users(merged),
+            targets: Targets::Users(distinct(users)),
             content: content.into(),
         }
     }
@@ -130,88 +119,22 @@ impl SendCustomCommand {
     pub fn content(&self) -> &str {
         &self.content
     }
-
-    /// Every check but the limit of 10 targets: what a fan-out needs.
-    pub(crate) fn validate_shape(&self) -> Result<(), ValidationError> {
-        identifier("RoomId", &self.room_id, MAX_ROOM_ID_BYTES)?;
-        identifier("FromUserId", &self.from_user_id, MAX_USER_ID_BYTES)?;
-        if let Targets::Users(users) = &self.targets {
-            if users.is_empty() {
-                return Err(ValidationError::Empty {
-                    field: "ToUserId[]",
-                    mirrors: ReturnCode::PARAMETER_ERROR,
-                });
-            }
-            for (index, user) in users.iter().enumerate() {
-                if user.is_empty() {
-                    return Err(ValidationError::EmptyElement {
-                        field: "ToUserId[]",
-                        index,
-                        mirrors: ReturnCode::PARAMETER_ERROR,
-                    });
-                }
-                if user.len() > MAX_USER_ID_BYTES {
-                    return Err(ValidationError::ElementTooLong {
-                        field: "ToUserId[]",
-                        index,
-                        limit: MAX_USER_ID_BYTES,
-                        size: user.len(),
-                        mirrors: ReturnCode::PARAMETER_TOO_LONG,
-                    });
-                }
-            }
-        }
-        require(
-            "MessageContent",
-            &self.content,
-            ReturnCode::MESSAGE_CONTENT_EMPTY,
-        )?;
-        at_most(
-            "MessageContent",
-            &self.content,
-            MAX_CONTENT_BYTES,
-            ReturnCode::MESSAGE_TOO_LONG,
-        )
-    }
-
-    /// The same message to another list of users (for a fan-out chunk).
-    pub(crate) fn with_users(&self, users: Vec<String>) -> Self {
-        SendCustomCommand {
-            room_id: self.room_id.clone(),
-            from_user_id: self.from_user_id.clone(),
-            targets: Targets::Users(users),
-            content: self.content.clone(),
-        }
-    }
-}
-
-/// An ID must be present (code 2) and within its length (code 3).
-fn identifier(field: &'static str, value: &str, limit: usize) -> Result<(), ValidationError> {
-    require(field, value, ReturnCode::PARAMETER_ERROR)?;
-    at_most(field, value, limit, ReturnCode::PARAMETER_TOO_LONG)
 }
 
 impl Action for SendCustomCommand {
     const NAME: &'static str = "SendCustomCommand";
-    const RATE_LIMIT: Rate = Rate::per_second(100);
-    const TEST_RATE_LIMIT: Rate = Rate::per_second(10);
+    const GROUP: Group = Group::RoomSignalling;
+    const IDEMPOTENT: bool = false;
+    const BUDGET: Budget =
+        Budget::per_app(Rate::per_second(100)).in_test_environment(Rate::per_second(10));
     type Data = CustomCommandData;
 
     fn validate(&self) -> Result<(), ValidationError> {
-        self.validate_shape()?;
-        let count = self.targets().len();
-        if count > MAX_TARGETS {
-            return Err(ValidationError::TooMany {
-                field: "ToUserId[]",
-                limit: MAX_TARGETS,
-                count,
-                mirrors: ReturnCode::TOO_MANY_USERS,
-            });
-        }
-        Ok(())
+        self.validate_batch()?;
+        self.validate_count()
     }
 
-    fn write_params(&self, q: &mut QueryWriter) {
+    fn write_params(&self, q: &mut QueryWriter, _: &RequestContext) {
         q.param("RoomId", &self.room_id)
             .param("FromUserId", &self.from_user_id)
             .array("ToUserId", self.targets())
@@ -219,7 +142,7 @@ impl Action for SendCustomCommand {
     }
 
     fn encoded_len_hint(&self) -> usize {
-        // Worst case: every content byte becomes `%XX`.
+        // Worst case: every byte becomes `%XX`.
         64 + 3 * (self.room_id.len() + self.from_user_id.len() + self.content.len())
             + self
                 .targets()
@@ -229,8 +152,48 @@ impl Action for SendCustomCommand {
     }
 }
 
-/// The `Data` of a `SendCustomCommand` reply.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+impl Batched for SendCustomCommand {
+    const LIST: &'static str = "ToUserId[]";
+    const MAX_PER_REQUEST: usize = 10;
+    const TOO_MANY: ReturnCode = ReturnCode::TOO_MANY_USERS;
+    type Merged = CustomCommandData;
+
+    fn items(&self) -> &[String] {
+        self.targets()
+    }
+
+    fn with_items(&self, users: Vec<String>) -> Self {
+        SendCustomCommand {
+            room_id: self.room_id.clone(),
+            from_user_id: self.from_user_id.clone(),
+            targets: Targets::Users(users),
+            content: self.content.clone(),
+        }
+    }
+
+    fn validate_batch(&self) -> Result<(), ValidationError> {
+        let rules = Rules::of::<Self>();
+        rules.id("RoomId", &self.room_id)?;
+        rules.id("FromUserId", &self.from_user_id)?;
+        if let Targets::Users(users) = &self.targets {
+            rules.list(Self::LIST, users)?;
+        }
+        rules.message("MessageContent", &self.content)
+    }
+
+    fn merge(merged: &mut CustomCommandData, data: CustomCommandData) -> Result<(), String> {
+        merged.fail_users.extend(data.fail_users);
+        Ok(())
+    }
+}
+
+/// The `Data` of a `SendCustomCommand` reply: the targets the message did not reach.
+///
+/// The vendor's `FailUsers` lists the exceptions of a call that succeeded. A reply whose
+/// `Data` (or whose `FailUsers`) is absent or `null` reports no exception: it reads as an
+/// empty list, which is this call's rule for an absent `Data`
+/// ([`ReplyData::absent`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 pub struct CustomCommandData {
     /// The targets the message did not reach (50003: not online), while the call as a
     /// whole succeeded.
@@ -238,8 +201,14 @@ pub struct CustomCommandData {
     pub fail_users: Vec<FailedUser>,
 }
 
+impl ReplyData for CustomCommandData {
+    fn absent() -> Self {
+        CustomCommandData::default()
+    }
+}
+
 /// A target the message did not reach.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 pub struct FailedUser {
     /// The user ID (`Uid`).
     #[serde(rename = "Uid", deserialize_with = "string_or_number")]
@@ -249,19 +218,8 @@ pub struct FailedUser {
     pub code: ReturnCode,
 }
 
-fn vec_or_null<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
-}
-
-/// The reply of a `SendCustomCommand` call.
-pub type SendCustomCommandReply = Reply<CustomCommandData>;
-
 impl Reply<CustomCommandData> {
-    /// `true` when every target was reached (no `FailUsers`).
+    /// `true` when no target is reported as not reached.
     pub fn all_delivered(&self) -> bool {
         self.data.fail_users.is_empty()
     }
@@ -272,12 +230,42 @@ impl Reply<CustomCommandData> {
     }
 }
 
+impl FanOutReply<CustomCommandData> {
+    /// `true` when every request succeeded and reached every target.
+    pub fn all_delivered(&self) -> bool {
+        self.data.fail_users.is_empty() && self.failed_chunks.is_empty()
+    }
+
+    /// The users that requests which succeeded did not reach (50003: not online).
+    pub fn failed_users(&self) -> &[FailedUser] {
+        &self.data.fail_users
+    }
+
+    /// Every user the message is not known to have reached: the failed users of
+    /// requests that succeeded, then the users of requests that failed.
+    pub fn undelivered_user_ids(&self) -> Vec<&str> {
+        self.data
+            .fail_users
+            .iter()
+            .map(|u| u.user_id.as_str())
+            .chain(self.failed_items())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Problem;
 
     fn users(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("u{i}")).collect()
+    }
+
+    fn problem(cmd: &SendCustomCommand) -> (&'static str, Problem, ReturnCode) {
+        let e = cmd.validate().unwrap_err();
+        assert_eq!(e.call(), "SendCustomCommand");
+        (e.field(), e.problem().clone(), e.mirrors())
     }
 
     #[test]
@@ -286,29 +274,34 @@ mod tests {
         assert_eq!(ok.validate(), Ok(()));
         let over = SendCustomCommand::to_room("r", "f", "a".repeat(1025));
         assert_eq!(
-            over.validate(),
-            Err(ValidationError::TooLong {
-                field: "MessageContent",
-                limit: 1024,
-                size: 1025,
-                mirrors: ReturnCode::MESSAGE_TOO_LONG
-            })
+            problem(&over),
+            (
+                "MessageContent",
+                Problem::TooLong {
+                    limit: 1024,
+                    size: 1025
+                },
+                ReturnCode::MESSAGE_TOO_LONG
+            )
         );
         // 341 three-byte characters are 1023 bytes; 342 are 1026.
-        let cjk = SendCustomCommand::to_room("r", "f", "推".repeat(341));
-        assert_eq!(cjk.validate(), Ok(()));
+        assert_eq!(
+            SendCustomCommand::to_room("r", "f", "推".repeat(341)).validate(),
+            Ok(())
+        );
         let cjk = SendCustomCommand::to_room("r", "f", "推".repeat(342));
         assert!(matches!(
-            cjk.validate(),
-            Err(ValidationError::TooLong { size: 1026, .. })
+            problem(&cjk).1,
+            Problem::TooLong { size: 1026, .. }
         ));
         let empty = SendCustomCommand::to_room("r", "f", "");
         assert_eq!(
-            empty.validate(),
-            Err(ValidationError::Empty {
-                field: "MessageContent",
-                mirrors: ReturnCode::MESSAGE_CONTENT_EMPTY
-            })
+            problem(&empty),
+            (
+                "MessageContent",
+                Problem::Empty,
+                ReturnCode::MESSAGE_CONTENT_EMPTY
+            )
         );
     }
 
@@ -320,24 +313,33 @@ mod tests {
         }
         let cmd = SendCustomCommand::to_users("r", "f", users(11), "x");
         assert_eq!(
-            cmd.validate(),
-            Err(ValidationError::TooMany {
-                field: "ToUserId[]",
-                limit: 10,
-                count: 11,
-                mirrors: ReturnCode::TOO_MANY_USERS
-            })
+            problem(&cmd),
+            (
+                "ToUserId[]",
+                Problem::TooMany {
+                    limit: 10,
+                    count: 11
+                },
+                ReturnCode::TOO_MANY_USERS
+            )
         );
         let none = SendCustomCommand::to_users("r", "f", Vec::<String>::new(), "x");
-        assert_eq!(none.validate().unwrap_err().field(), "ToUserId[]");
+        assert_eq!(
+            problem(&none),
+            (
+                "ToUserId[]",
+                Problem::NoElements,
+                ReturnCode::PARAMETER_ERROR
+            )
+        );
         let blank = SendCustomCommand::to_users("r", "f", ["a", ""], "x");
         assert_eq!(
-            blank.validate(),
-            Err(ValidationError::EmptyElement {
-                field: "ToUserId[]",
-                index: 1,
-                mirrors: ReturnCode::PARAMETER_ERROR
-            })
+            problem(&blank),
+            (
+                "ToUserId[]",
+                Problem::EmptyElement { index: 1 },
+                ReturnCode::PARAMETER_ERROR
+            )
         );
     }
 
@@ -351,71 +353,59 @@ mod tests {
     }
 
     #[test]
-    fn id_lengths() {
-        let ok =
-            SendCustomCommand::to_users("r".repeat(128), "f".repeat(64), ["u".repeat(64)], "x");
-        assert_eq!(ok.validate(), Ok(()));
-        let e = SendCustomCommand::to_room("r".repeat(129), "f", "x")
-            .validate()
-            .unwrap_err();
+    fn ids_are_required_but_not_bounded_one_by_one() {
         assert_eq!(
-            e,
-            ValidationError::TooLong {
-                field: "RoomId",
-                limit: 128,
-                size: 129,
-                mirrors: ReturnCode::PARAMETER_TOO_LONG
-            }
+            problem(&SendCustomCommand::to_room("", "f", "x")),
+            ("RoomId", Problem::Empty, ReturnCode::PARAMETER_ERROR)
         );
-        let e = SendCustomCommand::to_room("r", "f".repeat(65), "x")
-            .validate()
-            .unwrap_err();
-        assert_eq!(e.field(), "FromUserId");
-        let e = SendCustomCommand::to_users("r", "f", ["a", &"u".repeat(65)], "x")
-            .validate()
-            .unwrap_err();
         assert_eq!(
-            e,
-            ValidationError::ElementTooLong {
-                field: "ToUserId[]",
-                index: 1,
-                limit: 64,
-                size: 65,
-                mirrors: ReturnCode::PARAMETER_TOO_LONG
-            }
+            problem(&SendCustomCommand::to_room("r", "", "x")).0,
+            "FromUserId"
         );
-        assert!(
-            e.to_string()
-                .contains("element 1 is 65 bytes, over the limit of 64"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn ids_required() {
-        let e = SendCustomCommand::to_room("", "f", "x")
-            .validate()
-            .unwrap_err();
-        assert_eq!(
-            (e.field(), e.mirrors()),
-            ("RoomId", ReturnCode::PARAMETER_ERROR)
-        );
-        let e = SendCustomCommand::to_room("r", "", "x")
-            .validate()
-            .unwrap_err();
-        assert_eq!(e.field(), "FromUserId");
+        // Long IDs are the server's to judge; the request as a whole is bounded.
+        let long =
+            SendCustomCommand::to_users("r".repeat(1000), "f".repeat(500), ["u".repeat(300)], "x");
+        assert_eq!(long.validate(), Ok(()));
     }
 
     #[test]
     fn params_in_fixed_order() {
+        let context = RequestContext {
+            app_id: crate::AppId::new(1),
+            test_environment: false,
+        };
         let mut q = QueryWriter::new();
-        SendCustomCommand::to_users("r 1", "f", ["a", "b&c"], "x=y").write_params(&mut q);
+        SendCustomCommand::to_users("r 1", "f", ["a", "b&c"], "x=y").write_params(&mut q, &context);
         assert_eq!(
             q.as_str(),
             "RoomId=r%201&FromUserId=f&ToUserId[]=a&ToUserId[]=b%26c&MessageContent=x%3Dy"
         );
         let mut q = QueryWriter::new();
-        SendCustomCommand::to_room("r", "f", "x").write_params(&mut q);
+        SendCustomCommand::to_room("r", "f", "x").write_params(&mut q, &context);
         assert_eq!(q.as_str(), "RoomId=r&FromUserId=f&MessageContent=x");
+    }
+
+    #[test]
+    fn absent_data_reports_no_failed_target() {
+        for body in [
+            r#"{"Code":0,"Message":"success","RequestId":"1"}"#,
+            r#"{"Code":0,"Message":"success","RequestId":"1","Data":null}"#,
+            r#"{"Code":0,"Message":"success","RequestId":"1","Data":{}}"#,
+            r#"{"Code":0,"Message":"success","RequestId":"1","Data":{"FailUsers":null}}"#,
+        ] {
+            let reply = crate::parse_response::<SendCustomCommand>(200, body.as_bytes()).unwrap();
+            assert!(reply.all_delivered(), "{body}");
+        }
+        // It serializes back to the vendor's shape.
+        let data = CustomCommandData {
+            fail_users: vec![FailedUser {
+                user_id: "1111".into(),
+                code: ReturnCode::USER_NOT_ONLINE,
+            }],
+        };
+        assert_eq!(
+            serde_json::to_string(&data).unwrap(),
+            r#"{"FailUsers":[{"Uid":"1111","Code":50003}]}"#
+        );
     }
 }

@@ -1,0 +1,279 @@
+//! The checks calls share: identifiers, byte-limited text, lists with a maximum, and the
+//! merging of duplicates. Every error names the call, the field, the limit and the size,
+//! and the code the server would answer.
+
+use std::collections::HashSet;
+
+use crate::action::Action;
+use crate::code::{Group, ReturnCode};
+use crate::error::{Problem, ValidationError};
+
+/// The largest message content, in UTF-8 bytes before URL encoding (SendCustomCommand,
+/// SendBroadcastMessage, SendBarrageMessage).
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+
+/// The longest stream ID, in bytes (spec §9, §11).
+pub const MAX_STREAM_ID_BYTES: usize = 256;
+
+/// The checks of one call: made with [`Rules::of`], each check's error names that call.
+///
+/// Identifiers (`RoomId`, `UserId`, ...) are only required to be non-empty: the vendor
+/// gives them no length or character limit on the server API (the client SDKs' limits do
+/// not bind it), and the whole request is bounded by
+/// [`MAX_REQUEST_TARGET_BYTES`](crate::MAX_REQUEST_TARGET_BYTES). Free text is limited in
+/// UTF-8 bytes before URL encoding.
+///
+/// ```
+/// use zego_core::{Problem, ReturnCode, Rules};
+/// use zego_core::actions::SendCustomCommand;
+/// let rules = Rules::of::<SendCustomCommand>();
+/// assert!(rules.id("RoomId", "room-1").is_ok());
+/// let e = rules.text("MessageContent", &"推".repeat(342), 1024, ReturnCode::MESSAGE_TOO_LONG).unwrap_err();
+/// assert_eq!(e.problem(), &Problem::TooLong { limit: 1024, size: 1026 });
+/// assert_eq!(e.call(), "SendCustomCommand");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+    call: &'static str,
+    group: Group,
+}
+
+impl Rules {
+    /// The checks of the call `A`.
+    pub const fn of<A: Action>() -> Self {
+        Rules {
+            call: A::NAME,
+            group: A::GROUP,
+        }
+    }
+
+    /// An error of this call.
+    pub fn error(
+        &self,
+        field: &'static str,
+        problem: Problem,
+        mirrors: ReturnCode,
+    ) -> ValidationError {
+        ValidationError::new(self.call, self.group, field, problem, mirrors)
+    }
+
+    /// A required value must not be empty (else `mirrors`).
+    pub fn required(
+        &self,
+        field: &'static str,
+        value: &str,
+        mirrors: ReturnCode,
+    ) -> Result<(), ValidationError> {
+        if value.is_empty() {
+            return Err(self.error(field, Problem::Empty, mirrors));
+        }
+        Ok(())
+    }
+
+    /// A required identifier (a room or user ID): not empty (code 2).
+    pub fn id(&self, field: &'static str, value: &str) -> Result<(), ValidationError> {
+        self.required(field, value, ReturnCode::PARAMETER_ERROR)
+    }
+
+    /// An optional value of at most `limit` bytes (else `mirrors`).
+    pub fn at_most(
+        &self,
+        field: &'static str,
+        value: &str,
+        limit: usize,
+        mirrors: ReturnCode,
+    ) -> Result<(), ValidationError> {
+        if value.len() > limit {
+            return Err(self.error(
+                field,
+                Problem::TooLong {
+                    limit,
+                    size: value.len(),
+                },
+                mirrors,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Required free text of 1 to `limit` bytes: empty is code 2, over the limit
+    /// `too_long`. A call whose empty text has a code of its own checks
+    /// [`Rules::required`] first.
+    pub fn text(
+        &self,
+        field: &'static str,
+        value: &str,
+        limit: usize,
+        too_long: ReturnCode,
+    ) -> Result<(), ValidationError> {
+        self.required(field, value, ReturnCode::PARAMETER_ERROR)?;
+        self.at_most(field, value, limit, too_long)
+    }
+
+    /// A message's `MessageContent`, as SendCustomCommand, SendBroadcastMessage and
+    /// SendBarrageMessage take it: 1 to [`MAX_MESSAGE_BYTES`] bytes; empty is code 1008,
+    /// longer 50012.
+    pub fn message(&self, field: &'static str, value: &str) -> Result<(), ValidationError> {
+        self.required(field, value, ReturnCode::MESSAGE_CONTENT_EMPTY)?;
+        self.at_most(
+            field,
+            value,
+            MAX_MESSAGE_BYTES,
+            ReturnCode::MESSAGE_TOO_LONG,
+        )
+    }
+
+    /// A stream ID: not empty (code 2), at most [`MAX_STREAM_ID_BYTES`] (code 3 for room
+    /// signalling, 30009 for the media service).
+    pub fn stream_id(&self, field: &'static str, value: &str) -> Result<(), ValidationError> {
+        let too_long = match self.group {
+            Group::MediaService => ReturnCode::INVALID_STREAM_ID,
+            _ => ReturnCode::PARAMETER_TOO_LONG,
+        };
+        self.required(field, value, ReturnCode::PARAMETER_ERROR)?;
+        self.at_most(field, value, MAX_STREAM_ID_BYTES, too_long)
+    }
+
+    /// A required list: at least one element (code 2), and no empty element (code 2).
+    /// Its length against the per-request maximum is [`Rules::count`]'s.
+    pub fn list(&self, field: &'static str, items: &[String]) -> Result<(), ValidationError> {
+        if items.is_empty() {
+            return Err(self.error(field, Problem::NoElements, ReturnCode::PARAMETER_ERROR));
+        }
+        self.elements(field, items, usize::MAX, ReturnCode::PARAMETER_ERROR)
+    }
+
+    /// No element empty (code 2) and none over `limit` bytes (`too_long`).
+    pub fn elements(
+        &self,
+        field: &'static str,
+        items: &[String],
+        limit: usize,
+        too_long: ReturnCode,
+    ) -> Result<(), ValidationError> {
+        for (index, item) in items.iter().enumerate() {
+            if item.is_empty() {
+                return Err(self.error(
+                    field,
+                    Problem::EmptyElement { index },
+                    ReturnCode::PARAMETER_ERROR,
+                ));
+            }
+            if item.len() > limit {
+                return Err(self.error(
+                    field,
+                    Problem::ElementTooLong {
+                        index,
+                        limit,
+                        size: item.len(),
+                    },
+                    too_long,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// At most `limit` elements in one request (else `mirrors`).
+    pub fn count(
+        &self,
+        field: &'static str,
+        count: usize,
+        limit: usize,
+        mirrors: ReturnCode,
+    ) -> Result<(), ValidationError> {
+        if count > limit {
+            return Err(self.error(field, Problem::TooMany { limit, count }, mirrors));
+        }
+        Ok(())
+    }
+}
+
+/// The distinct values of `items`, in the order of their first occurrence, in linear
+/// time: what every list of IDs is made of, so that one request never names an ID twice
+/// and a fan-out puts every ID in exactly one request.
+///
+/// ```
+/// assert_eq!(zego_core::distinct(["b", "a", "b", "c", "a"]), ["b", "a", "c"]);
+/// ```
+pub fn distinct<I, S>(items: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let items = items.into_iter();
+    let mut seen: HashSet<String> = HashSet::with_capacity(items.size_hint().0);
+    let mut out = Vec::with_capacity(items.size_hint().0);
+    for item in items {
+        let item = item.into();
+        if !seen.contains(&item) {
+            seen.insert(item.clone());
+            out.push(item);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::SendCustomCommand;
+
+    #[test]
+    fn distinct_keeps_the_first_occurrence_in_order() {
+        assert_eq!(distinct(Vec::<String>::new()), Vec::<String>::new());
+        let many: Vec<String> = (0..10_000).map(|i| format!("u{}", i % 1000)).collect();
+        let merged = distinct(many);
+        assert_eq!(merged.len(), 1000);
+        assert_eq!(merged[0], "u0");
+        assert_eq!(merged[999], "u999");
+    }
+
+    #[test]
+    fn each_check_names_call_field_limit_and_size() {
+        let rules = Rules::of::<SendCustomCommand>();
+        let e = rules.id("RoomId", "").unwrap_err();
+        assert_eq!(
+            (e.call(), e.field(), e.problem()),
+            ("SendCustomCommand", "RoomId", &Problem::Empty)
+        );
+        let e = rules
+            .text(
+                "CustomReason",
+                &"x".repeat(257),
+                256,
+                ReturnCode::PARAMETER_TOO_LONG,
+            )
+            .unwrap_err();
+        assert_eq!(
+            e.problem(),
+            &Problem::TooLong {
+                limit: 256,
+                size: 257
+            }
+        );
+        assert_eq!(e.mirrors(), ReturnCode::PARAMETER_TOO_LONG);
+        assert!(
+            rules
+                .at_most("CustomReason", "", 256, ReturnCode::PARAMETER_TOO_LONG)
+                .is_ok()
+        );
+        let items = ["a".to_owned(), String::new()];
+        let e = rules.list("UserId[]", &items).unwrap_err();
+        assert_eq!(e.problem(), &Problem::EmptyElement { index: 1 });
+        let e = rules.list("UserId[]", &[]).unwrap_err();
+        assert_eq!(e.problem(), &Problem::NoElements);
+        let e = rules
+            .count("UserId[]", 6, 5, ReturnCode::TOO_MANY_USERS)
+            .unwrap_err();
+        assert_eq!(e.problem(), &Problem::TooMany { limit: 5, count: 6 });
+        assert!(
+            rules
+                .count("UserId[]", 5, 5, ReturnCode::TOO_MANY_USERS)
+                .is_ok()
+        );
+        let e = rules.stream_id("StreamId", &"s".repeat(257)).unwrap_err();
+        assert_eq!(e.mirrors(), ReturnCode::PARAMETER_TOO_LONG);
+        assert!(rules.stream_id("StreamId", &"s".repeat(256)).is_ok());
+    }
+}
