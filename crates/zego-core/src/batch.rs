@@ -46,6 +46,13 @@ pub trait Batched: Action + Sized {
     /// elements).
     fn merge(merged: &mut Self::Merged, data: Self::Data) -> Result<(), String>;
 
+    /// The elements the merged result reports as not reached although their request
+    /// succeeded (for `SendCustomCommand`, the users of `FailUsers`). None by default.
+    fn unreached(merged: &Self::Merged) -> Vec<&str> {
+        let _ = merged;
+        Vec::new()
+    }
+
     /// The per-request maximum, as the last check of [`Action::validate`].
     fn validate_count(&self) -> Result<(), ValidationError> {
         Rules::of::<Self>().count(
@@ -141,6 +148,12 @@ impl<M> FanOutReply<M> {
     /// `true` when every request succeeded.
     pub fn is_complete(&self) -> bool {
         self.failed_chunks.is_empty()
+    }
+
+    /// The elements that requests which succeeded did not reach ([`Batched::unreached`]):
+    /// `fan_out.unreached::<SendCustomCommand>()`.
+    pub fn unreached<B: Batched<Merged = M>>(&self) -> Vec<&str> {
+        B::unreached(&self.data)
     }
 
     /// The elements of the requests that failed as a whole, in order.
@@ -310,6 +323,7 @@ mod tests {
         let undelivered = reply.undelivered_user_ids();
         assert_eq!(undelivered.len(), 11);
         assert_eq!(undelivered[0], "u3");
+        assert_eq!(reply.unreached::<SendCustomCommand>(), ["u3"]);
     }
 
     #[test]

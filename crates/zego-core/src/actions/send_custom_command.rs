@@ -185,6 +185,14 @@ impl Batched for SendCustomCommand {
         merged.fail_users.extend(data.fail_users);
         Ok(())
     }
+
+    fn unreached(merged: &CustomCommandData) -> Vec<&str> {
+        merged
+            .fail_users
+            .iter()
+            .map(|u| u.user_id.as_str())
+            .collect()
+    }
 }
 
 /// The `Data` of a `SendCustomCommand` reply: the targets the message did not reach.
