@@ -8,16 +8,41 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use zego_core::{CustomCommandData, MAX_BODY_BYTES, ResponseError, parse_response};
+use zego_core::actions::{DescribeUserNum, SendCustomCommand};
+use zego_core::{
+    Action, Budget, Group, MAX_BODY_BYTES, QueryWriter, Rate, RequestContext, ResponseError,
+    ValidationError, parse_response,
+};
+
+/// A call whose `Data` is any JSON (or none), to read the same body without a shape.
+struct AnyData;
+
+impl Action for AnyData {
+    const NAME: &'static str = "AnyData";
+    const GROUP: Group = Group::RoomSignalling;
+    const IDEMPOTENT: bool = true;
+    const BUDGET: Budget = Budget::per_app(Rate::per_second(1));
+    type Data = Option<Value>;
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        Ok(())
+    }
+
+    fn write_params(&self, _: &mut QueryWriter, _: &RequestContext) {}
+}
 
 fuzz_target!(|data: &[u8]| {
     let Some((status, body)) = data.split_first_chunk::<2>() else {
         return;
     };
     let status = u16::from_le_bytes(*status);
-    let typed = parse_response::<CustomCommandData>(status, body);
+    let typed = parse_response::<SendCustomCommand>(status, body);
     // The same body read with a `Data` that accepts any JSON.
-    let generic = parse_response::<Value>(status, body);
+    let generic = parse_response::<AnyData>(status, body);
+    // And with another call's `Data`, where absence reads as `None`.
+    if let Ok(reply) = parse_response::<DescribeUserNum>(status, body) {
+        assert!(reply.code.is_success());
+    }
 
     match &typed {
         Ok(reply) => assert_eq!(reply.attempts, 0),

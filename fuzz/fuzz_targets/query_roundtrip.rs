@@ -7,10 +7,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use zego_core::{
-    AppId, Config, MAX_CONTENT_BYTES, Nonce, QueryWriter, ReturnCode, SendCustomCommand,
-    ServerSecret, prepare,
-};
+use zego_core::actions::SendCustomCommand;
+use zego_core::{AppId, Config, Nonce, QueryWriter, ReturnCode, ServerSecret, prepare};
+
+const MAX_CONTENT_BYTES: usize = SendCustomCommand::MAX_CONTENT_BYTES;
 
 fn check_shape(query: &str) {
     let bytes = query.as_bytes();
