@@ -365,3 +365,64 @@ pub enum GenerateError {
         reason: String,
     },
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+
+    /// Spec §9.1: the Python generator's own plaintext bytes, sealed by this crate's
+    /// container writer with the same key and IV, give the Python generator's token; only
+    /// the JSON serialization differs from the Go form.
+    #[test]
+    fn python_plaintext_sealed_here_is_the_python_token() {
+        let vectors: Vec<Value> =
+            serde_json::from_str(include_str!("../tests/token04-vectors.json")).unwrap();
+        let v = vectors
+            .iter()
+            .find(|v| v["id"] == "vendor-python-cbc-privilege")
+            .unwrap();
+        let secret = ServerSecret::new(v["secret"].as_str().unwrap()).unwrap();
+        let key = cipher::key_of(&secret).unwrap();
+        let iv = hex::decode(v["iv_hex"].as_str().unwrap()).unwrap();
+        let iv = Iv::new(Cipher::Cbc, &iv).unwrap();
+        let plaintext = hex::decode(v["plaintext_hex"].as_str().unwrap()).unwrap();
+        let token = seal(&key, &iv, v["expire"].as_i64().unwrap(), &plaintext).unwrap();
+        assert_eq!(token, v["token"].as_str().unwrap());
+    }
+
+    #[test]
+    fn iv_must_match_the_cipher() {
+        assert!(Iv::new(Cipher::Gcm, &[0; 12]).is_some());
+        assert!(Iv::new(Cipher::Gcm, &[0; 16]).is_none());
+        assert!(Iv::new(Cipher::Cbc, &[0; 16]).is_some());
+        assert!(Iv::new(Cipher::Cbc, &[0; 12]).is_none());
+    }
+
+    #[cfg(feature = "std-rng")]
+    #[test]
+    fn generate_draws_a_fresh_iv_and_a_non_negative_nonce() {
+        let secret = ServerSecret::new("0123456789abcdef0123456789abcdef").unwrap();
+        for cipher in [Cipher::Gcm, Cipher::Cbc] {
+            let builder = TokenBuilder::new(AppId::new(1), "u").cipher(cipher);
+            let a = builder.generate(&secret).unwrap();
+            let b = builder.generate(&secret).unwrap();
+            assert_ne!(a.as_str(), b.as_str());
+            let (a, b) = (
+                crate::decode(&secret, a.as_str()).unwrap(),
+                crate::decode(&secret, b.as_str()).unwrap(),
+            );
+            assert_eq!((a.cipher, a.iv.len()), (cipher, cipher.iv_len()));
+            assert_ne!(a.iv, b.iv);
+            assert!(a.nonce >= 0 && b.nonce >= 0);
+            assert_eq!(a.expire - a.ctime, DEFAULT_VALID_FOR);
+            let now = zego_core::unix_seconds(std::time::SystemTime::now());
+            assert!(
+                (now - a.ctime).abs() <= 60,
+                "ctime {} is the clock's {now}",
+                a.ctime
+            );
+        }
+    }
+}
