@@ -30,9 +30,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! In production, let the crate choose the time and the random values:
+//! In production, let the crate choose the time and the random values (feature
+//! `std-rng`):
 //!
-//! ```
+#![cfg_attr(feature = "std-rng", doc = "```")]
+#![cfg_attr(not(feature = "std-rng"), doc = "```ignore")]
 //! # use zego_token::{AppId, ServerSecret, TokenBuilder};
 //! # let secret = ServerSecret::new("fa94dd0f974cf2e293728a526b028271")?;
 //! let token = TokenBuilder::new(AppId::new(1234567890), "user1").generate(&secret)?;
