@@ -5,9 +5,9 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
+use zego_core::actions::SendCustomCommand;
 use zego_core::{
-    AppId, Config, CustomCommandData, FixedHost, Host, Nonce, SendCustomCommand, ServerSecret,
-    parse_response, prepare, unix_seconds,
+    AppId, Config, FixedHost, Host, Nonce, ServerSecret, parse_response, prepare, unix_seconds,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let body = br#"{"Code":0,"Message":"success","RequestId":"3005402395393320157",
                     "Data":{"FailUsers":[{"Uid":"1111","Code":50003}]}}"#;
-    let reply = parse_response::<CustomCommandData>(200, body)?;
+    let reply = parse_response::<SendCustomCommand>(200, body)?;
     println!("request id {}", reply.request_id);
     for user in reply.failed_users() {
         println!("not delivered to {}: {}", user.user_id, user.code);

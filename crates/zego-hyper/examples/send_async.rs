@@ -1,91 +1,49 @@
-//! Sends custom messages with the async client to a zego-mock server started here, on
-//! this machine: `cargo run -p zego-hyper --example send_async`.
+//! The async client against a zego-mock server started here, on this machine:
+//! `cargo run -p zego-hyper --example send_async`. Several calls run at once on one
+//! client; each is paced by its own budget.
 //!
 //! Against the real service, build the client without `.endpoint(..)` (or with
 //! `.region(..)`), with your AppId and ServerSecret.
 
-use zego_hyper::{AppId, Client, Endpoint, SendCustomCommand, ServerSecret};
+use zego_hyper::actions::{DescribeUserNum, KickoutUser, SendCustomCommand};
+use zego_hyper::{AppId, Client, Endpoint, ServerSecret};
 use zego_mock::{App, MockServer};
-
-const APP_ID: u32 = 1_234_567_890;
-const SECRET: &str = "0123456789abcdef0123456789abcdef";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // A local ZEGO server: room-1 with alice and bob online, carol offline, and a room of
-    // 25 listeners.
-    let mut mock = MockServer::builder()
-        .app(App::new(AppId::new(APP_ID), SECRET))
-        .user("room-1", "alice")
-        .user("room-1", "bob")
-        .offline_user("room-1", "carol");
-    let listeners: Vec<String> = (1..=25).map(|i| format!("listener-{i}")).collect();
-    for user in &listeners {
-        mock = mock.user("stage", user);
-    }
-    let mock = mock.start()?;
+    let secret = "0123456789abcdef0123456789abcdef";
+    // A local ZEGO: a lobby of 30 players and a quiet room.
+    let players: Vec<String> = (1..=30).map(|i| format!("player-{i:02}")).collect();
+    let mock = players
+        .iter()
+        .fold(MockServer::builder(), |mock, player| mock.user("lobby", player))
+        .user("quiet", "zoe")
+        .app(App::new(AppId::new(42), secret))
+        .start()?;
     println!("zego-mock listening on {}", mock.base_url());
 
-    let client = Client::builder(AppId::new(APP_ID), ServerSecret::new(SECRET)?)
+    let client = Client::builder(AppId::new(42), ServerSecret::new(secret)?)
         .endpoint(Endpoint::loopback_http(&mock.base_url())?)
         .build()?;
 
-    // To some users: carol is offline, so she comes back in FailUsers.
-    let reply = client
-        .send_custom_command(SendCustomCommand::to_users(
-            "room-1",
-            "server",
-            ["alice", "carol"],
-            r#"{"type":"invite"}"#,
-        ))
-        .await?;
-    println!(
-        "to users: request id {}, not reached: {:?}",
-        reply.request_id,
-        reply
-            .failed_users()
-            .iter()
-            .map(|u| (u.user_id.as_str(), u.code.get()))
-            .collect::<Vec<_>>()
+    // Three calls at once: an invitation to 30 players (3 requests of 10), a count of both
+    // rooms, and a kick of 7 players (2 requests of at most 5).
+    let invite = SendCustomCommand::to_users("lobby", "server", &players, r#"{"type":"invite"}"#);
+    let (invited, counted, kicked) = tokio::join!(
+        client.fan_out(invite),
+        client.call(DescribeUserNum::new(["lobby", "quiet"])),
+        client.fan_out(KickoutUser::new("lobby", &players[23..]).reason("idle")),
     );
-
-    // To everyone in the room but the sender.
-    let reply = client
-        .send_custom_command(SendCustomCommand::to_room(
-            "room-1",
-            "alice",
-            r#"{"type":"refresh"}"#,
-        ))
-        .await?;
-    println!("to the room: request id {}", reply.request_id);
-
-    // To more than 10 users: a fan-out of calls of at most 10, paced by the client's budget.
-    let reply = client
-        .fan_out(SendCustomCommand::to_users(
-            "stage",
-            "server",
-            listeners.clone(),
-            "curtain up",
-        ))
-        .await?;
-    println!(
-        "fan-out: {} calls, all delivered: {}",
-        reply.calls,
-        reply.all_delivered()
-    );
+    let invited = invited?;
+    println!("invited in {} requests, all delivered: {}", invited.calls, invited.all_delivered());
+    for room in counted?.counts().unwrap_or_default() {
+        println!("{}: {} users", room.room_id, room.user_count);
+    }
+    println!("kicked in {} requests: {}", kicked?.calls, players[23..].join(", "));
 
     // A message over 1024 bytes is refused before anything is sent.
-    let err = client
-        .send_custom_command(SendCustomCommand::to_room(
-            "room-1",
-            "server",
-            "x".repeat(2000),
-        ))
-        .await
-        .unwrap_err();
-    println!("refused: {err}");
-
-    println!("bob's inbox: {:?}", mock.inbox("bob"));
-    println!("listener-25's inbox: {:?}", mock.inbox("listener-25"));
+    let too_long = SendCustomCommand::to_room("lobby", "server", "x".repeat(2000));
+    println!("refused: {}", client.call(too_long).await.unwrap_err());
+    println!("player-01's inbox: {:?}", mock.inbox("player-01"));
     Ok(())
 }

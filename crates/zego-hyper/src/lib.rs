@@ -1,7 +1,8 @@
 //! An async client of the ZEGO real-time server API, on hyper, rustls and tokio.
 //!
 //! ```
-//! use zego_hyper::{AppId, Client, Endpoint, SendCustomCommand, ServerSecret};
+//! use zego_hyper::actions::{DescribeUserNum, SendCustomCommand};
+//! use zego_hyper::{AppId, Client, Endpoint, ServerSecret};
 //! use zego_mock::{App, MockServer};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -19,15 +20,21 @@
 //!     .build()?;
 //!
 //! let message = SendCustomCommand::to_users("room-1", "server", ["alice", "bob"], "hello");
-//! let reply = client.send_custom_command(message).await?;
+//! let reply = client.call(message).await?;
 //! assert_eq!(reply.failed_users().len(), 1, "bob is not in the room");
 //! assert_eq!(mock.inbox("alice")[0].content, "hello");
+//!
+//! // Every call of the API the same way.
+//! let counts = client.call(DescribeUserNum::new(["room-1"])).await?;
+//! assert_eq!(counts.counts().unwrap()[0].user_count, 1);
 //! # Ok(())
 //! # }
 //! ```
 //!
-//! The [`Client`] is cheap to clone (clones share one connection pool and one rate
-//! budget) and can be used from many tasks at once. Everything that decides — validation,
+//! Every call of the API is a type in [`actions`], made with [`Client::call`]; a call
+//! whose list is longer than one request takes (more than 10 users for a custom command)
+//! goes through [`Client::fan_out`]. The [`Client`] is cheap to clone (clones share one
+//! connection pool and one set of rate budgets) and can be used from many tasks at once. Everything that decides — validation,
 //! signing, pacing, retries, fan-out — is in [`zego_core`], re-exported here, so an
 //! application depends on this crate alone; this crate reads the clock and the OS random
 //! source, sleeps, and moves bytes.
@@ -39,11 +46,13 @@
 //! - HTTP/1.1 with keep-alive; redirects are never followed; no proxy.
 //! - Connect timeout 5 s, attempt timeout 10 s, response bodies read up to
 //!   [`MAX_BODY_BYTES`].
-//! - Retries by [`RetryPolicy::default`]: throttled and transient codes, connections that
-//!   could not be made, an expired signature once; never a request that may have reached
-//!   the server, unless [`ClientBuilder::unsafe_retries`] says so.
-//! - The vendor's rate budget per call (100/s for `SendCustomCommand`, 10/s with
-//!   `IsTest=true`), shared by every clone.
+//! - Retries by [`RetryPolicy::default`]: throttled and transient codes (read in the
+//!   call's group), connections that could not be made, an expired signature once;
+//!   queries and state-setting calls whose request may have reached the server; never a
+//!   send that may have reached the server, unless [`ClientBuilder::unsafe_retries`] says
+//!   so.
+//! - The vendor's rate budgets of each call (100/s for `SendCustomCommand`, 10/s with
+//!   `IsTest=true`; per room too where the vendor says so), shared by every clone.
 //!
 //! Tracing: each call runs in a `zego.call` span (with the `action`), each attempt in a
 //! `zego.attempt` span (with the `attempt` number); events carry the return `code` and

@@ -1,83 +1,44 @@
-//! Sends custom messages with the blocking client to a zego-mock server started here, on
-//! this machine: `cargo run -p zego-ureq --example send_blocking`.
+//! The blocking client against a zego-mock server started here, on this machine:
+//! `cargo run -p zego-ureq --example send_blocking`. A chat room's moderation, one call
+//! after the other.
 //!
 //! Against the real service, build the client without `.endpoint(..)` (or with
 //! `.region(..)`), with your AppId and ServerSecret.
 
 use zego_mock::{App, MockServer};
-use zego_ureq::{AppId, Client, Endpoint, SendCustomCommand, ServerSecret};
-
-const APP_ID: u32 = 1_234_567_890;
-const SECRET: &str = "0123456789abcdef0123456789abcdef";
+use zego_ureq::actions::{KickoutUser, MessageCategory, SendBroadcastMessage, SendCustomCommand};
+use zego_ureq::{AppId, Client, Endpoint, ServerSecret};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // A local ZEGO server: room-1 with alice and bob online, carol offline, and a room of
-    // 25 listeners.
-    let mut mock = MockServer::builder()
-        .app(App::new(AppId::new(APP_ID), SECRET))
-        .user("room-1", "alice")
-        .user("room-1", "bob")
-        .offline_user("room-1", "carol");
-    let listeners: Vec<String> = (1..=25).map(|i| format!("listener-{i}")).collect();
-    for user in &listeners {
-        mock = mock.user("stage", user);
-    }
-    let mock = mock.start()?;
+    let app = AppId::new(1_234_567_890);
+    let mock = MockServer::builder()
+        .app(App::new(app, "00112233445566778899aabbccddeeff"))
+        .user("chat", "alice")
+        .user("chat", "bob")
+        .user("chat", "troll")
+        .offline_user("chat", "carol")
+        .start()?;
     println!("zego-mock listening on {}", mock.base_url());
-
-    let client = Client::builder(AppId::new(APP_ID), ServerSecret::new(SECRET)?)
+    let secret = ServerSecret::new("00112233445566778899aabbccddeeff")?;
+    let client = Client::builder(app, secret)
         .endpoint(Endpoint::loopback_http(&mock.base_url())?)
         .build()?;
 
-    // To some users: carol is offline, so she comes back in FailUsers.
-    let reply = client.send_custom_command(SendCustomCommand::to_users(
-        "room-1",
-        "server",
-        ["alice", "carol"],
-        r#"{"type":"invite"}"#,
-    ))?;
-    println!(
-        "to users: request id {}, not reached: {:?}",
-        reply.request_id,
-        reply
-            .failed_users()
-            .iter()
-            .map(|u| (u.user_id.as_str(), u.code.get()))
-            .collect::<Vec<_>>()
-    );
+    // A warning to two users: carol is offline, so she comes back as not reached.
+    let warning = SendCustomCommand::to_users("chat", "moderator", ["troll", "carol"], "warning");
+    for user in client.call(warning)?.failed_users() {
+        println!("not reached: {} ({})", user.user_id, user.code);
+    }
 
-    // To everyone in the room but the sender.
-    let reply = client.send_custom_command(SendCustomCommand::to_room(
-        "room-1",
-        "alice",
-        r#"{"type":"refresh"}"#,
-    ))?;
-    println!("to the room: request id {}", reply.request_id);
+    // The troll goes; the room is told by a system broadcast.
+    client.call(KickoutUser::new("chat", ["troll"]).reason("spam"))?;
+    let notice = SendBroadcastMessage::new("chat", "moderator", MessageCategory::System, "troll left");
+    let reply = client.call(notice)?;
+    println!("broadcast {:?} (request id {})", reply.data.message_id, reply.request_id);
 
-    // To more than 10 users: a fan-out of calls of at most 10, paced by the client's budget.
-    let reply = client.fan_out(SendCustomCommand::to_users(
-        "stage",
-        "server",
-        listeners.clone(),
-        "curtain up",
-    ))?;
-    println!(
-        "fan-out: {} calls, all delivered: {}",
-        reply.calls,
-        reply.all_delivered()
-    );
-
-    // A message over 1024 bytes is refused before anything is sent.
-    let err = client
-        .send_custom_command(SendCustomCommand::to_room(
-            "room-1",
-            "server",
-            "x".repeat(2000),
-        ))
-        .unwrap_err();
-    println!("refused: {err}");
-
-    println!("bob's inbox: {:?}", mock.inbox("bob"));
-    println!("listener-25's inbox: {:?}", mock.inbox("listener-25"));
+    for user in ["alice", "bob", "troll"] {
+        let inbox: Vec<String> = mock.inbox(user).into_iter().map(|m| m.content).collect();
+        println!("{user}: {inbox:?}");
+    }
     Ok(())
 }

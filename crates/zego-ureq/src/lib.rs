@@ -1,7 +1,8 @@
 //! A blocking client of the ZEGO real-time server API, on ureq and rustls.
 //!
 //! ```
-//! use zego_ureq::{AppId, Client, Endpoint, SendCustomCommand, ServerSecret};
+//! use zego_ureq::actions::{DescribeUserNum, SendCustomCommand};
+//! use zego_ureq::{AppId, Client, Endpoint, ServerSecret};
 //! use zego_mock::{App, MockServer};
 //!
 //! // A local ZEGO server for this example; against the real service, leave out
@@ -17,14 +18,20 @@
 //!     .build()?;
 //!
 //! let message = SendCustomCommand::to_users("room-1", "server", ["alice", "bob"], "hello");
-//! let reply = client.send_custom_command(message)?;
+//! let reply = client.call(message)?;
 //! assert_eq!(reply.failed_users().len(), 1, "bob is not in the room");
 //! assert_eq!(mock.inbox("alice")[0].content, "hello");
+//!
+//! // Every call of the API the same way.
+//! let counts = client.call(DescribeUserNum::new(["room-1"]))?;
+//! assert_eq!(counts.counts().unwrap()[0].user_count, 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! The [`Client`] is cheap to clone (clones share one connection pool and one rate
-//! budget) and can be used from many threads at once. It runs no async runtime: from
+//! Every call of the API is a type in [`actions`], made with [`Client::call`]; a call
+//! whose list is longer than one request takes (more than 10 users for a custom command)
+//! goes through [`Client::fan_out`]. The [`Client`] is cheap to clone (clones share one
+//! connection pool and one set of rate budgets) and can be used from many threads at once. It runs no async runtime: from
 //! async code, call it inside `tokio::task::spawn_blocking`. Everything that decides —
 //! validation, signing, pacing, retries, fan-out — is in [`zego_core`], re-exported here,
 //! so an application depends on this crate alone; this crate reads the clock and the OS
@@ -38,11 +45,13 @@
 //!   body is read whatever its HTTP status.
 //! - Connect timeout 5 s, attempt timeout 10 s, response bodies read up to
 //!   [`MAX_BODY_BYTES`].
-//! - Retries by [`RetryPolicy::default`]: throttled and transient codes, connections that
-//!   could not be made, an expired signature once; never a request that may have reached
-//!   the server, unless [`ClientBuilder::unsafe_retries`] says so.
-//! - The vendor's rate budget per call (100/s for `SendCustomCommand`, 10/s with
-//!   `IsTest=true`), shared by every clone.
+//! - Retries by [`RetryPolicy::default`]: throttled and transient codes (read in the
+//!   call's group), connections that could not be made, an expired signature once;
+//!   queries and state-setting calls whose request may have reached the server; never a
+//!   send that may have reached the server, unless [`ClientBuilder::unsafe_retries`] says
+//!   so.
+//! - The vendor's rate budgets of each call (100/s for `SendCustomCommand`, 10/s with
+//!   `IsTest=true`; per room too where the vendor says so), shared by every clone.
 //!
 //! Tracing: each call runs in a `zego.call` span (with the `action`), each attempt in a
 //! `zego.attempt` span (with the `attempt` number); events carry the return `code` and

@@ -1,52 +1,49 @@
-//! zego-ureq against zego-mock over loopback HTTP: the shared scenarios and fault matrix
-//! (in zego-hyper's `tests/common`, so both transports meet the same expectations), and
-//! what is particular to the blocking client.
+//! zego-ureq against zego-mock over loopback HTTP: the conformance suite (scenarios of
+//! every call and the fault matrix, shared with zego-hyper), and what is particular to
+//! the blocking client.
 
-#[macro_use]
-#[path = "../../zego-hyper/tests/common/mod.rs"]
-mod common;
-
-use common::Transport;
-use zego_core::{Error, FanOutReply, SendCustomCommand, SendCustomCommandReply, ValidationError};
+use zego_conformance::{BIG_ROOM, Spec, TestClient, fan_out_users, spec, start_mock};
+use zego_core::actions::SendCustomCommand;
+use zego_core::{Action, Batched, Error, FanOutReply, Reply, ValidationError};
 use zego_ureq::Client;
 
 #[derive(Clone)]
 struct Ureq(Client);
 
-impl Transport for Ureq {
-    fn build(spec: &common::Spec) -> Self {
-        Ureq(build_client!(Client, spec))
+impl TestClient for Ureq {
+    type Client = Client;
+
+    fn build(spec: &Spec) -> Self {
+        Ureq(spec.build())
     }
 
-    fn send(&self, command: SendCustomCommand) -> Result<SendCustomCommandReply, Error> {
-        self.0.send_custom_command(command)
+    fn call<A: Action + Send + 'static>(&self, action: A) -> Result<Reply<A::Data>, Error> {
+        self.0.call(action)
     }
 
-    fn fan_out(&self, command: SendCustomCommand) -> Result<FanOutReply, ValidationError> {
-        self.0.fan_out(command)
+    fn fan_out<B: Batched + Send + 'static>(
+        &self,
+        call: B,
+    ) -> Result<FanOutReply<B::Merged>, ValidationError> {
+        self.0.fan_out(call)
     }
 }
 
-scenario_tests!(Ureq);
-fault_matrix_tests!(Ureq);
+zego_conformance::conformance_tests!(Ureq);
 
 /// The blocking client needs no runtime: it works from a plain thread, and from async
 /// code through `spawn_blocking`, with one connection pool shared by the clones.
 #[test]
 fn from_a_plain_thread_and_from_spawn_blocking() {
-    let mock = common::start_mock();
-    let client: Client = build_client!(Client, &common::spec(&mock));
+    let mock = start_mock();
+    let client: Client = spec(&mock).build();
+    let to_alice =
+        |content: &str| SendCustomCommand::to_users("room-1", "server", ["alice"], content);
 
     let from_thread = std::thread::spawn({
         let client = client.clone();
-        move || {
-            client.send_custom_command(SendCustomCommand::to_users(
-                "room-1",
-                "server",
-                ["alice"],
-                "thread",
-            ))
-        }
+        let command = to_alice("thread");
+        move || client.call(command)
     })
     .join()
     .expect("no panic")
@@ -54,22 +51,27 @@ fn from_a_plain_thread_and_from_spawn_blocking() {
     assert!(from_thread.all_delivered());
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let command = to_alice("spawn_blocking");
     let from_async = runtime
-        .block_on(async {
-            tokio::task::spawn_blocking(move || {
-                client.send_custom_command(SendCustomCommand::to_users(
-                    "room-1",
-                    "server",
-                    ["alice"],
-                    "spawn_blocking",
-                ))
-            })
-            .await
-        })
+        .block_on(async { tokio::task::spawn_blocking(move || client.call(command)).await })
         .expect("no panic")
         .expect("sent");
     assert!(from_async.all_delivered());
 
     let contents: Vec<String> = mock.inbox("alice").into_iter().map(|d| d.content).collect();
     assert_eq!(contents, ["thread", "spawn_blocking"]);
+}
+
+/// The progress hook is told after each request of a fan-out.
+#[test]
+fn fan_out_progress() {
+    let mock = start_mock();
+    let client: Client = spec(&mock).build();
+    let mut seen = Vec::new();
+    let command = SendCustomCommand::to_users(BIG_ROOM, "server", fan_out_users(), "p");
+    let reply = client
+        .fan_out_with(command, |p| seen.push((p.done, p.total)))
+        .expect("valid");
+    assert!(reply.all_delivered());
+    assert_eq!(seen, [(1, 3), (2, 3), (3, 3)]);
 }
