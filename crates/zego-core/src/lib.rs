@@ -47,6 +47,7 @@ macro_rules! event {
 
 mod action;
 pub mod actions;
+pub mod callbacks;
 mod client;
 mod code;
 mod config;
