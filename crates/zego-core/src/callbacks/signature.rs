@@ -122,7 +122,7 @@ pub enum SignatureError {
         field: &'static str,
     },
     /// The received signature is not 40 hexadecimal characters.
-    #[error("the signature is not 40 hexadecimal characters (it has {len} characters)")]
+    #[error("the signature is not 40 hexadecimal characters (its length is {len})")]
     Malformed {
         /// How many characters it has.
         len: usize,
