@@ -394,3 +394,8 @@ fn status_only(status: http::StatusCode) -> http::Response<Vec<u8>> {
         .body(Vec::new())
         .unwrap_or_default()
 }
+
+/// The examples of `docs/callbacks.md`, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../../docs/callbacks.md")]
+pub struct CallbacksGuide;
