@@ -49,6 +49,7 @@ macro_rules! event {
 mod action;
 pub mod actions;
 mod batch;
+pub mod callbacks;
 mod client;
 mod code;
 mod config;
