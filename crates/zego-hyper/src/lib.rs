@@ -69,5 +69,5 @@ pub use zego_core::{
     Action, ApiError, AppId, Batched, Budget, CodeClass, Config, ConfigError, Endpoint, Error,
     FailedChunk, FanOutReply, Gcra, Group, MAX_BODY_BYTES, NoData, Problem, Progress, Rate,
     RateLimiter, Region, Reply, ReplyData, ResponseError, RetryPolicy, ReturnCode, ServerSecret,
-    Slot, TransportFailure, Unlimited, ValidationError, actions,
+    Slot, TransportFailure, Unlimited, ValidationError, actions, callbacks,
 };
