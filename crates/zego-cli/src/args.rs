@@ -1,27 +1,38 @@
-//! Command-line arguments.
+//! Command-line arguments: the top level, the flags every call shares, and `zego sign`.
+//! Each call's own flags are in [`crate::calls`].
 
+use std::fmt;
+use std::io::Read;
 use std::path::PathBuf;
 
-use clap::{ArgGroup, Args, Parser, Subcommand};
-use zego_hyper::{AppId, Nonce, Region};
+use clap::{Args, Parser, Subcommand};
+use zego_core::{AppId, Nonce, Region};
 
-const EXIT_CODES: &str = "\
+/// The end of every call's `--help`: the exit codes, the JSON output and the credentials.
+pub const CALL_HELP: &str = "\
 Exit codes:
-  0  delivered to everyone targeted
+  0  done: every request succeeded and reached every element it names
   1  API or transport error (the error names the code, its meaning and the RequestId)
   2  usage or validation error: nothing was sent
-  3  the call succeeded, but some users were not reached (not online)
+  3  the call succeeded, but some elements were not reached (users not online)
+
+With --json, one object, the same for every call:
+  {\"action\": \"KickoutUser\", \"done\": true, \"request_id\": \"1\", \"request_ids\": [\"1\"],
+   \"calls\": 1, \"attempts\": 1, \"data\": <the call's Data as received, merged over its
+   requests; null when no request succeeded>, \"unreached\": [\"user\"],
+   \"failed_requests\": [{\"items\": [\"user\"], \"error\": {\"message\": \"...\", \"code\": 50001,
+   \"meaning\": \"...\", \"request_id\": \"2\", \"attempts\": 1, \"may_have_taken_effect\": false}}]}
 
 Credentials come from --app-id/--server-secret or from ZEGO_APP_ID/ZEGO_SERVER_SECRET.
 Prefer the environment for the secret: command lines are visible to other processes.";
 
-/// The `zego` command.
+/// The `zego` command, without its calls: [`crate::calls::command`] adds them.
 #[derive(Debug, Parser)]
 #[command(
     name = "zego",
     version,
-    about = "Send ZEGO custom commands, sign requests, and run a local demo",
-    after_help = EXIT_CODES
+    about = "Call the ZEGO server API, sign requests, and run a local demo",
+    after_help = CALL_HELP
 )]
 pub struct Cli {
     /// What to do.
@@ -29,25 +40,20 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands.
+/// The subcommands that are not calls of the API.
 #[derive(Debug, Subcommand)]
-#[allow(
-    clippy::enum_variant_names,
-    reason = "the subcommand is named after the API call"
-)]
 pub enum Command {
-    /// Push a custom message to users of a room (SendCustomCommand).
-    #[command(after_help = EXIT_CODES)]
-    SendCustomCommand(SendArgs),
     /// Compute a request signature (to compare with another implementation).
+    #[command(display_order = 100)]
     Sign(SignArgs),
-    /// Start a local ZEGO (zego-mock) and send to it through the real client; needs no
+    /// Start a local ZEGO (zego-mock) and call it through the real client; needs no
     /// credentials and no network.
+    #[command(display_order = 101)]
     Demo,
 }
 
 /// The application's credentials.
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct Credentials {
     /// The AppId from the ZEGO console.
     #[arg(long, env = "ZEGO_APP_ID", value_name = "N")]
@@ -62,27 +68,18 @@ pub struct Credentials {
     pub server_secret: String,
 }
 
-/// `zego send-custom-command`.
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("app_id", &self.app_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The flags every call shares: credentials, where to send, and how to report.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("content").required(true).args(["message", "message_file"])))]
-pub struct SendArgs {
-    /// The room.
-    #[arg(long, value_name = "ROOM")]
-    pub room: String,
-    /// The sender's user ID. The user with this ID does not receive the message.
-    #[arg(long, value_name = "USER")]
-    pub from: String,
-    /// A target user; repeat for more. None: everyone in the room. More than 10: sent as
-    /// several calls, paced by the rate budget.
-    #[arg(long = "to", value_name = "USER")]
-    pub to: Vec<String>,
-    /// The message content (at most 1024 bytes of UTF-8).
-    #[arg(long, value_name = "TEXT")]
-    pub message: Option<String>,
-    /// Read the content from a file, or from standard input with `-` (taken as given,
-    /// not trimmed).
-    #[arg(long, value_name = "PATH|-")]
-    pub message_file: Option<PathBuf>,
+#[command(next_help_heading = "Connection and output")]
+pub struct Connection {
     /// The application's credentials.
     #[command(flatten)]
     pub credentials: Credentials,
@@ -104,7 +101,7 @@ pub struct SendArgs {
     /// Print one JSON object instead of a summary.
     #[arg(long)]
     pub json: bool,
-    /// Send nothing; print the signed GET URL on one line.
+    /// Send nothing; print the signed GET URL of the request on one line.
     #[arg(long)]
     pub dry_run: bool,
     /// The SignatureNonce to sign with (with --dry-run), 16 hex characters.
@@ -115,10 +112,50 @@ pub struct SendArgs {
     pub timestamp: Option<i64>,
 }
 
-impl SendArgs {
+impl Connection {
     /// The region, parsed.
     pub fn region(&self) -> Region {
         self.region.parse().unwrap_or_default()
+    }
+}
+
+/// The content of a message: given on the command line, or read from a file or from
+/// standard input.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct Message {
+    /// The message content (at most 1024 bytes of UTF-8).
+    #[arg(long, value_name = "TEXT")]
+    pub message: Option<String>,
+    /// Read the content from a file, or from standard input with `-` (taken as given,
+    /// not trimmed).
+    #[arg(long, value_name = "PATH|-")]
+    pub message_file: Option<PathBuf>,
+}
+
+impl Message {
+    /// The content, or why it cannot be read.
+    pub fn read(self) -> Result<String, String> {
+        if let Some(message) = self.message {
+            return Ok(message);
+        }
+        let Some(path) = self.message_file else {
+            return Err("give --message or --message-file".to_owned());
+        };
+        let mut bytes = Vec::new();
+        let read = if path.as_os_str() == "-" {
+            std::io::stdin().read_to_end(&mut bytes)
+        } else {
+            std::fs::File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes))
+        };
+        read.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "the message in {} is not UTF-8 text (invalid byte at offset {})",
+                path.display(),
+                e.utf8_error().valid_up_to()
+            )
+        })
     }
 }
 
@@ -137,14 +174,4 @@ pub struct SignArgs {
     /// Print `{"app_id": N, "nonce": "...", "timestamp": N, "signature": "..."}`.
     #[arg(long)]
     pub json: bool,
-}
-
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory;
-
-    #[test]
-    fn arguments_are_consistent() {
-        super::Cli::command().debug_assert();
-    }
 }

@@ -1,13 +1,17 @@
-//! `zego demo`: a local ZEGO, the real client, three sends, and every inbox.
+//! `zego demo`: a local ZEGO, the real client, three sends, a broadcast, a kick, a count
+//! of the users, and every inbox.
 
 use std::time::Duration;
 
-use zego_hyper::{AppId, Client, Endpoint, FanOut, SendCustomCommand, ServerSecret};
+use zego_core::actions::{
+    DescribeUserNum, KickoutUser, MessageCategory, SendBroadcastMessage, SendCustomCommand,
+};
+use zego_core::{Action, AppId, ServerSecret};
+use zego_hyper::{Client, Endpoint};
 use zego_mock::{App, MockServer};
 
 use crate::exit;
-use crate::output::{error_lines, to_text};
-use crate::send::{runtime, send_all};
+use crate::runner::{Batch, Mode, Single, runtime};
 
 const APP_ID: u32 = 1_234_567_890;
 const SECRET: &str = "0123456789abcdef0123456789abcdef";
@@ -31,6 +35,26 @@ pub fn run() -> u8 {
     }
 }
 
+/// Makes one call of the demo through the command's own runner, and prints its outcome.
+fn step<C: Action, M: Mode<C>>(
+    runtime: &tokio::runtime::Runtime,
+    client: &Client,
+    title: &str,
+    call: C,
+) {
+    println!("{title}");
+    let outcome = runtime.block_on(M::send(client, call, false));
+    for line in outcome
+        .to_text()
+        .lines()
+        .map(str::to_owned)
+        .chain(outcome.error_lines())
+    {
+        println!("   {line}");
+    }
+    println!();
+}
+
 fn try_run() -> Result<(), Box<dyn std::error::Error>> {
     let mut builder = MockServer::builder().app(App::new(AppId::new(APP_ID), SECRET));
     for user in online_users() {
@@ -47,42 +71,49 @@ fn try_run() -> Result<(), Box<dyn std::error::Error>> {
         .endpoint(Endpoint::loopback_http(&mock.base_url())?)
         .timeout(Duration::from_secs(10))
         .build()?;
-    let runtime = runtime()?;
+    let rt = runtime()?;
 
-    let sends = [
-        (
-            "1. to the whole room, as a sender who is not in it",
-            SendCustomCommand::to_room(ROOM, "server", "hello, room"),
-        ),
-        (
-            "2. to alice and the offline dave",
-            SendCustomCommand::to_users(ROOM, "server", ["alice", OFFLINE], "hi alice and dave"),
-        ),
-        (
-            "3. fan-out to 12 users (two calls of at most 10)",
-            SendCustomCommand::to_users(
-                ROOM,
-                "server",
-                online_users()
-                    .into_iter()
-                    .skip(3)
-                    .chain([OFFLINE.to_owned()]),
-                "fan-out message",
-            ),
-        ),
-    ];
-    for (title, command) in sends {
-        println!("{title}");
-        let reply = runtime.block_on(send_all(&client, FanOut::new(command)?, false));
-        for line in to_text(&reply)
-            .lines()
-            .map(str::to_owned)
-            .chain(error_lines(&reply))
-        {
-            println!("   {line}");
-        }
-        println!();
-    }
+    step::<_, Batch>(
+        &rt,
+        &client,
+        "1. to the whole room, as a sender who is not in it",
+        SendCustomCommand::to_room(ROOM, "server", "hello, room"),
+    );
+    step::<_, Batch>(
+        &rt,
+        &client,
+        "2. to alice and the offline dave",
+        SendCustomCommand::to_users(ROOM, "server", ["alice", OFFLINE], "hi alice and dave"),
+    );
+    let fans = online_users()
+        .into_iter()
+        .skip(3)
+        .chain([OFFLINE.to_owned()]);
+    step::<_, Batch>(
+        &rt,
+        &client,
+        "3. fan-out to 12 users (two calls of at most 10)",
+        SendCustomCommand::to_users(ROOM, "server", fans, "fan-out message"),
+    );
+    step::<_, Single>(
+        &rt,
+        &client,
+        "4. a broadcast message to the whole room (SendBroadcastMessage)",
+        SendBroadcastMessage::new(ROOM, "server", MessageCategory::Chat, "hello, everyone")
+            .user_name("The Server"),
+    );
+    step::<_, Batch>(
+        &rt,
+        &client,
+        "5. kick carol out of the room (KickoutUser)",
+        KickoutUser::new(ROOM, ["carol"]).reason("demo"),
+    );
+    step::<_, Batch>(
+        &rt,
+        &client,
+        "6. count the users of the room and of an empty one (DescribeUserNum)",
+        DescribeUserNum::new([ROOM, "empty-room"]),
+    );
 
     println!("inboxes:");
     for user in online_users().iter().map(String::as_str).chain([OFFLINE]) {
