@@ -107,7 +107,12 @@ pub fn tracing_spans_and_events<T: TestClient>() {
     )));
     let mark = capture().mark();
     let reply = client
-        .call(SendCustomCommand::to_users("room-1", "server", ["alice"], "traced"))
+        .call(SendCustomCommand::to_users(
+            "room-1",
+            "server",
+            ["alice"],
+            "traced",
+        ))
         .expect("sent");
     assert_eq!(reply.attempts, 2);
     let lines = capture().lines_since(mark);

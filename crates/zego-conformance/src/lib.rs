@@ -39,8 +39,8 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use zego_core::{
-    Action, AppId, Batched, BuildClient, ClientBuilder, Endpoint, Error, FanOutReply, Rate,
-    Reply, RetryPolicy, ServerSecret, ValidationError,
+    Action, AppId, Batched, BuildClient, ClientBuilder, Endpoint, Error, FanOutReply, Rate, Reply,
+    RetryPolicy, ServerSecret, ValidationError,
 };
 use zego_mock::{App, LoggedRequest, MockServer};
 

@@ -11,7 +11,10 @@ use zego_core::actions::{
 use zego_core::{Action, AppId, Error, ResponseError, ReturnCode};
 use zego_mock::{Fault, FaultKind, LoggedRequest, MockServer};
 
-use crate::{Spec, TestClient, WRONG_SECRET, UNKNOWN_APP, assert_clean, param, refused_url, spec, spec_for, start_mock};
+use crate::{
+    Spec, TestClient, UNKNOWN_APP, WRONG_SECRET, assert_clean, param, refused_url, spec, spec_for,
+    start_mock,
+};
 
 /// How many cases the matrix has.
 pub const CASES: u8 = 16;
@@ -638,4 +641,3 @@ fn check_outcome(
         (expected, got) => panic!("{context}: expected {expected:?}, got {got:?}"),
     }
 }
-

@@ -10,8 +10,7 @@ use zego_core::{CodeClass, Error, Problem, ReturnCode};
 use zego_mock::{Fault, FaultKind, MessageKind, MockServer};
 
 use crate::{
-    BIG_ROOM, Spec, TestClient, assert_clean, contents, fan_out_users, spec, spec_for,
-    start_mock,
+    BIG_ROOM, Spec, TestClient, assert_clean, contents, fan_out_users, spec, spec_for, start_mock,
 };
 
 fn to_alice(content: &str) -> SendCustomCommand {
@@ -270,7 +269,6 @@ pub fn pacing_uses_the_budget_without_206<T: TestClient>() {
     );
 }
 
-
 // ---------------------------------------------------------------------------------------
 // SendBroadcastMessage
 
@@ -297,14 +295,26 @@ pub fn broadcast_reaches_the_room_but_the_sender<T: TestClient>() {
     assert_eq!(second.data.message_id, Some(2), "a counter per room");
     let bob = mock.inbox("bob");
     assert_eq!(bob.len(), 2);
-    assert!(bob.iter().all(|d| d.kind == MessageKind::Broadcast && d.room_id == "room-1"));
+    assert!(
+        bob.iter()
+            .all(|d| d.kind == MessageKind::Broadcast && d.room_id == "room-1")
+    );
     assert_eq!(bob[1].content, "maintenance + 你好");
-    assert_eq!(contents(&mock, "alice"), ["maintenance + 你好"], "never to the sender");
+    assert_eq!(
+        contents(&mock, "alice"),
+        ["maintenance + 你好"],
+        "never to the sender"
+    );
     assert!(mock.inbox("carol").is_empty(), "offline");
     assert!(mock.inbox("dave").is_empty(), "another room");
     // Another room counts on its own.
     let other = client
-        .call(SendBroadcastMessage::new("room-2", "server", MessageCategory::Chat, "x"))
+        .call(SendBroadcastMessage::new(
+            "room-2",
+            "server",
+            MessageCategory::Chat,
+            "x",
+        ))
         .expect("sent");
     assert_eq!(other.data.message_id, Some(1));
 }
@@ -315,7 +325,12 @@ pub fn broadcast_errors<T: TestClient>() {
     let mock = start_mock();
     let client = T::build(&spec(&mock));
     let error = client
-        .call(SendBroadcastMessage::new("no-room", "server", MessageCategory::Chat, "x"))
+        .call(SendBroadcastMessage::new(
+            "no-room",
+            "server",
+            MessageCategory::Chat,
+            "x",
+        ))
         .unwrap_err();
     assert_eq!(error.code(), Some(ReturnCode::ROOM_NOT_FOUND));
     assert_eq!(error.class(), Some(CodeClass::State));
@@ -360,12 +375,18 @@ pub fn kick_takes_users_offline<T: TestClient>() {
     assert_eq!(online(&mock, "room-1", "bob"), Some(true));
     // A kicked user no longer receives messages.
     client
-        .call(SendCustomCommand::to_room("room-1", "server", "after the kick"))
+        .call(SendCustomCommand::to_room(
+            "room-1",
+            "server",
+            "after the kick",
+        ))
         .expect("sent");
     assert!(mock.inbox("alice").is_empty());
     assert_eq!(contents(&mock, "bob"), ["after the kick"]);
     // Kicking the last online user closes the room: then it does not exist.
-    client.call(KickoutUser::new("room-1", ["bob"])).expect("kicked");
+    client
+        .call(KickoutUser::new("room-1", ["bob"]))
+        .expect("kicked");
     let error = client
         .call(KickoutUser::new("room-1", ["bob"]))
         .unwrap_err();
@@ -395,8 +416,17 @@ pub fn kick_fans_out_by_five<T: TestClient>() {
     let Error::Invalid(invalid) = &error else {
         panic!("{error:?}");
     };
-    assert_eq!((invalid.call(), invalid.field()), ("KickoutUser", "UserId[]"));
-    assert_eq!(invalid.problem(), &Problem::TooMany { limit: 5, count: 25 });
+    assert_eq!(
+        (invalid.call(), invalid.field()),
+        ("KickoutUser", "UserId[]")
+    );
+    assert_eq!(
+        invalid.problem(),
+        &Problem::TooMany {
+            limit: 5,
+            count: 25
+        }
+    );
     assert_eq!(mock.requests().len(), 3);
 }
 
@@ -409,7 +439,9 @@ pub fn user_counts<T: TestClient>() {
     let mock = start_mock();
     let client = T::build(&spec(&mock));
     let reply = client
-        .call(DescribeUserNum::new(["room-1", "room-2", "nowhere", BIG_ROOM]))
+        .call(DescribeUserNum::new([
+            "room-1", "room-2", "nowhere", BIG_ROOM,
+        ]))
         .expect("counted");
     let counts: Vec<(&str, u32)> = reply
         .counts()
@@ -423,7 +455,9 @@ pub fn user_counts<T: TestClient>() {
     );
     let mut rooms: Vec<String> = (0..11).map(|i| format!("empty-{i}")).collect();
     rooms.push("room-1".into());
-    let merged = client.fan_out(DescribeUserNum::new(rooms.clone())).expect("valid");
+    let merged = client
+        .fan_out(DescribeUserNum::new(rooms.clone()))
+        .expect("valid");
     assert!(merged.is_complete());
     assert_eq!(merged.calls, 2);
     let order: Vec<&str> = merged.counts().iter().map(|c| c.room_id.as_str()).collect();
@@ -438,7 +472,9 @@ pub fn user_counts_are_paced<T: TestClient>() {
     let client = T::build(&spec(&mock));
     let started = Instant::now();
     for _ in 0..25 {
-        client.call(DescribeUserNum::new(["room-1"])).expect("counted");
+        client
+            .call(DescribeUserNum::new(["room-1"]))
+            .expect("counted");
     }
     let elapsed = started.elapsed();
     eprintln!("25 DescribeUserNum in {elapsed:?}");

@@ -11,10 +11,15 @@ use crate::rate::{RateLimiter, Slot};
 use crate::response::{Reply, parse_response};
 use crate::retry::{AttemptOutcome, Decision};
 use crate::sign::{Nonce, unix_seconds};
+use crate::transport::Exchange;
 
 /// What the transport does next.
 #[derive(Debug)]
 #[must_use]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a step is returned and matched at once; boxing the request would cost an allocation per attempt"
+)]
 pub enum Step {
     /// Sleep until this instant, then poll again (a rate budget or a backoff).
     Wait(Instant),
@@ -226,7 +231,7 @@ impl<'c, A: Action> Call<'c, A> {
     /// Reports the outcome of the request last handed out: its HTTP status and body (read
     /// up to [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) + 1 bytes), or the transport's
     /// failure. Ignored unless a request is out.
-    pub fn handle(&mut self, now: Instant, outcome: Result<(u16, Vec<u8>), TransportFailure>) {
+    pub fn handle(&mut self, now: Instant, outcome: Exchange) {
         match outcome {
             Ok((status, body)) => self.handle_response(now, status, &body),
             Err(failure) => self.handle_failure(now, failure),

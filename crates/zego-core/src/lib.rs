@@ -90,5 +90,5 @@ pub use rate::{Gcra, RateLimiter, Slot, Unlimited};
 pub use response::{MAX_BODY_BYTES, NoData, Reply, ReplyData, parse_response};
 pub use retry::{AttemptOutcome, Decision, RetryPolicy};
 pub use sign::{Nonce, Signature, sign, unix_seconds};
-pub use transport::{Transport, block_on_ready, run, run_fan_out};
+pub use transport::{Exchange, Transport, block_on_ready, run, run_fan_out};
 pub use validate::{Rules, distinct};

@@ -15,6 +15,11 @@ use crate::error::{Error, TransportFailure, ValidationError};
 use crate::host::Host;
 use crate::response::Reply;
 
+/// What one exchange gave: the HTTP status and the body (read up to
+/// [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) + 1 bytes), or a failure that says whether
+/// the request may have reached the server.
+pub type Exchange = Result<(u16, Vec<u8>), TransportFailure>;
+
 /// What a transport does for the call driver: one HTTP exchange, and a sleep. The core
 /// does everything else (validation, signing, pacing, retries, fan-out, logging).
 ///
@@ -25,10 +30,7 @@ pub trait Transport {
     /// Sends one request and reads its response, within the attempt timeout: the HTTP
     /// status and the body, read up to [`MAX_BODY_BYTES`](crate::MAX_BODY_BYTES) + 1
     /// bytes; or a failure that says whether the request may have reached the server.
-    fn exchange(
-        &self,
-        request: http::Request<Vec<u8>>,
-    ) -> impl Future<Output = Result<(u16, Vec<u8>), TransportFailure>>;
+    fn exchange(&self, request: http::Request<Vec<u8>>) -> impl Future<Output = Exchange>;
 
     /// Waits until `deadline`.
     fn sleep_until(&self, deadline: Instant) -> impl Future<Output = ()>;
@@ -138,15 +140,12 @@ mod tests {
 
     /// A blocking transport answering from a script, in no time.
     struct Scripted {
-        answers: RefCell<Vec<Result<(u16, Vec<u8>), TransportFailure>>>,
+        answers: RefCell<Vec<Exchange>>,
         sent: RefCell<Vec<String>>,
     }
 
     impl Transport for Scripted {
-        fn exchange(
-            &self,
-            request: http::Request<Vec<u8>>,
-        ) -> impl Future<Output = Result<(u16, Vec<u8>), TransportFailure>> {
+        fn exchange(&self, request: http::Request<Vec<u8>>) -> impl Future<Output = Exchange> {
             self.sent
                 .borrow_mut()
                 .push(request.uri().query().unwrap_or_default().to_owned());
@@ -170,7 +169,7 @@ mod tests {
         builder.no_rate_limit().build().unwrap().0
     }
 
-    fn body(code: i64) -> Result<(u16, Vec<u8>), TransportFailure> {
+    fn body(code: i64) -> Exchange {
         Ok((
             200,
             format!(r#"{{"Code":{code},"RequestId":"{code}"}}"#).into_bytes(),

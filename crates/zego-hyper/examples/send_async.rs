@@ -16,7 +16,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let players: Vec<String> = (1..=30).map(|i| format!("player-{i:02}")).collect();
     let mock = players
         .iter()
-        .fold(MockServer::builder(), |mock, player| mock.user("lobby", player))
+        .fold(MockServer::builder(), |mock, player| {
+            mock.user("lobby", player)
+        })
         .user("quiet", "zoe")
         .app(App::new(AppId::new(42), secret))
         .start()?;
@@ -35,11 +37,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         client.fan_out(KickoutUser::new("lobby", &players[23..]).reason("idle")),
     );
     let invited = invited?;
-    println!("invited in {} requests, all delivered: {}", invited.calls, invited.all_delivered());
+    println!(
+        "invited in {} requests, all delivered: {}",
+        invited.calls,
+        invited.all_delivered()
+    );
     for room in counted?.counts().unwrap_or_default() {
         println!("{}: {} users", room.room_id, room.user_count);
     }
-    println!("kicked in {} requests: {}", kicked?.calls, players[23..].join(", "));
+    println!(
+        "kicked in {} requests: {}",
+        kicked?.calls,
+        players[23..].join(", ")
+    );
 
     // A message over 1024 bytes is refused before anything is sent.
     let too_long = SendCustomCommand::to_room("lobby", "server", "x".repeat(2000));

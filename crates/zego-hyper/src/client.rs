@@ -13,9 +13,9 @@ use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use zego_core::{
-    Action, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error, FanOutReply,
-    MAX_BODY_BYTES, Progress, Reply, ServerSecret, SystemHost, Transport, TransportFailure,
-    ValidationError, error_chain, run, run_fan_out,
+    Action, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error, Exchange,
+    FanOutReply, MAX_BODY_BYTES, Progress, Reply, ServerSecret, SystemHost, Transport,
+    TransportFailure, ValidationError, error_chain, run, run_fan_out,
 };
 
 /// How long an idle keep-alive connection stays in the pool.
@@ -114,10 +114,7 @@ impl Transport for Inner {
 
     /// One exchange: send, then read the body up to the core's cap plus one byte, all
     /// within the attempt timeout.
-    async fn exchange(
-        &self,
-        request: http::Request<Vec<u8>>,
-    ) -> Result<(u16, Vec<u8>), TransportFailure> {
+    async fn exchange(&self, request: http::Request<Vec<u8>>) -> Exchange {
         let request = request.map(|body| Full::new(Bytes::from(body)));
         let exchange = async {
             let response = self.http.request(request).await.map_err(|e| {

@@ -32,9 +32,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The troll goes; the room is told by a system broadcast.
     client.call(KickoutUser::new("chat", ["troll"]).reason("spam"))?;
-    let notice = SendBroadcastMessage::new("chat", "moderator", MessageCategory::System, "troll left");
+    let notice =
+        SendBroadcastMessage::new("chat", "moderator", MessageCategory::System, "troll left");
     let reply = client.call(notice)?;
-    println!("broadcast {:?} (request id {})", reply.data.message_id, reply.request_id);
+    println!(
+        "broadcast {:?} (request id {})",
+        reply.data.message_id, reply.request_id
+    );
 
     for user in ["alice", "bob", "troll"] {
         let inbox: Vec<String> = mock.inbox(user).into_iter().map(|m| m.content).collect();

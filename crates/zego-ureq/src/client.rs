@@ -11,9 +11,9 @@ use ureq::Agent;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::transport::DefaultConnector;
 use zego_core::{
-    Action, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error, FanOutReply,
-    MAX_BODY_BYTES, Progress, Reply, ServerSecret, SystemHost, Transport, TransportFailure,
-    ValidationError, block_on_ready, error_chain, run, run_fan_out,
+    Action, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error, Exchange,
+    FanOutReply, MAX_BODY_BYTES, Progress, Reply, ServerSecret, SystemHost, Transport,
+    TransportFailure, ValidationError, block_on_ready, error_chain, run, run_fan_out,
 };
 
 /// How long an idle keep-alive connection stays in the pool.
@@ -108,10 +108,7 @@ impl Transport for Inner {
         ready(())
     }
 
-    fn exchange(
-        &self,
-        request: http::Request<Vec<u8>>,
-    ) -> impl Future<Output = Result<(u16, Vec<u8>), TransportFailure>> {
+    fn exchange(&self, request: http::Request<Vec<u8>>) -> impl Future<Output = Exchange> {
         ready(self.exchange_now(request))
     }
 }
