@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use zego_core::ReturnCode;
 
-use crate::server::{ResponseBody, Shared, json_response};
-use crate::state::{Fault, FaultKind, LoggedRequest};
+use crate::response::{ResponseBody, json_response};
+use crate::state::{Fault, FaultKind, LoggedRequest, Shared, State};
+use crate::world::{Login, WorldKey};
 
 /// Where the control API lives.
 pub(crate) const PREFIX: &str = "/_mock/";
@@ -100,12 +101,67 @@ impl From<FaultSpec> for Fault {
     }
 }
 
-/// `{"room_id": ..., "user_id": ..., "online": true}`.
-#[derive(Debug, Serialize, Deserialize)]
+/// Which world a control request is about: `"app_id"` and `"test_env"`, in the query
+/// of a `GET` or the body of a `POST`. Absent, the default world's app, and the app's own
+/// environment.
+#[derive(Debug, Default, Deserialize)]
+struct WorldSpec {
+    #[serde(default)]
+    app_id: Option<u32>,
+    #[serde(default)]
+    test_env: Option<bool>,
+}
+
+impl WorldSpec {
+    /// From a query such as `app_id=5678&test_env=true`.
+    fn from_query(query: Option<&str>) -> Result<Self, String> {
+        let mut spec = WorldSpec::default();
+        for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            match &*key {
+                "app_id" => {
+                    let id = value
+                        .parse()
+                        .map_err(|_| format!("app_id {value:?} is not a u32"))?;
+                    spec.app_id = Some(id);
+                }
+                "test_env" => {
+                    let env = value
+                        .parse()
+                        .map_err(|_| format!("test_env {value:?} is not true or false"))?;
+                    spec.test_env = Some(env);
+                }
+                _ => return Err(format!("unknown query parameter {key:?}: app_id, test_env")),
+            }
+        }
+        Ok(spec)
+    }
+
+    fn key(&self, state: &State) -> WorldKey {
+        state.world_key(self.app_id, self.test_env)
+    }
+}
+
+/// `{"room_id": ..., "user_id": ..., "online": true}`, as listed.
+#[derive(Debug, Serialize)]
+struct UserEntry<'a> {
+    room_id: &'a str,
+    user_id: &'a str,
+    online: bool,
+}
+
+/// A user to put in a room: `{"room_id", "user_id", "online"}`, optionally with
+/// `"user_name"`, `"role"`, `"app_id"` and `"test_env"`.
+#[derive(Debug, Deserialize)]
 struct UserSpec {
     room_id: String,
     user_id: String,
     online: bool,
+    #[serde(default)]
+    user_name: Option<String>,
+    #[serde(default)]
+    role: Option<u32>,
+    #[serde(flatten)]
+    world: WorldSpec,
 }
 
 fn logged(entry: &LoggedRequest) -> Value {
@@ -152,40 +208,55 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
     let path = request.uri().path().to_owned();
     let route = path.strip_prefix(PREFIX).unwrap_or_default();
     let method = request.method().clone();
+    let world = match WorldSpec::from_query(request.uri().query()) {
+        Ok(world) => world,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
     match (&method, route) {
         (&Method::GET, route) if route.starts_with("inbox/") => {
             let encoded = &route["inbox/".len()..];
             let user = percent_encoding::percent_decode_str(encoded).decode_utf8_lossy();
-            let inbox = shared.lock().inbox(&user);
-            json_response(StatusCode::OK, &json!(inbox))
+            let state = shared.lock();
+            json_response(StatusCode::OK, &state.inbox(world.key(&state), &user))
         }
         (&Method::GET, "users") => {
-            let users: Vec<UserSpec> = shared
-                .lock()
-                .rooms
+            let state = shared.lock();
+            let rooms = state.rooms(world.key(&state));
+            let users: Vec<UserEntry<'_>> = rooms
                 .iter()
-                .flat_map(|(room, users)| {
-                    users.iter().map(|(user, &online)| UserSpec {
-                        room_id: room.clone(),
-                        user_id: user.clone(),
-                        online,
+                .flat_map(|room| {
+                    room.users.iter().map(|user| UserEntry {
+                        room_id: &room.room_id,
+                        user_id: &user.user_id,
+                        online: user.online,
                     })
                 })
                 .collect();
-            json_response(StatusCode::OK, &json!(users))
+            json_response(StatusCode::OK, &users)
         }
         (&Method::POST, "users") => match read_json::<UserSpec>(request).await {
             Ok(spec) => {
-                shared
-                    .lock()
-                    .set_online(&spec.room_id, &spec.user_id, spec.online);
+                let mut login = Login::new(spec.user_id);
+                if let Some(name) = spec.user_name {
+                    login = login.name(name);
+                }
+                if let Some(role) = spec.role {
+                    login = login.role(role);
+                }
+                let mut state = shared.lock();
+                let key = spec.world.key(&state);
+                state.put(key, &spec.room_id, &login, spec.online);
                 ok()
             }
             Err(response) => response,
         },
+        (&Method::GET, "rooms") => {
+            let state = shared.lock();
+            json_response(StatusCode::OK, &state.rooms(world.key(&state)))
+        }
         (&Method::GET, "faults") => {
             let faults: Vec<FaultSpec> = shared.lock().faults.iter().map(FaultSpec::from).collect();
-            json_response(StatusCode::OK, &json!(faults))
+            json_response(StatusCode::OK, &faults)
         }
         (&Method::POST, "faults") => match read_json::<FaultSpec>(request).await {
             Ok(spec) => {
@@ -196,13 +267,13 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
         },
         (&Method::GET, "requests") => {
             let entries: Vec<Value> = shared.lock().log.iter().map(logged).collect();
-            json_response(StatusCode::OK, &Value::Array(entries))
+            json_response(StatusCode::OK, &entries)
         }
         (&Method::POST, "reset") => {
             shared.lock().reset();
             ok()
         }
-        (_, "users" | "faults" | "requests" | "reset") => error(
+        (_, "users" | "rooms" | "faults" | "requests" | "reset") => error(
             StatusCode::METHOD_NOT_ALLOWED,
             format!("{method} is not allowed on {path}"),
         ),
@@ -214,7 +285,7 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
             StatusCode::NOT_FOUND,
             format!(
                 "no control endpoint {path}: see GET /_mock/inbox/<user>, GET|POST /_mock/users, \
-                 GET|POST /_mock/faults, GET /_mock/requests, POST /_mock/reset"
+                 GET /_mock/rooms, GET|POST /_mock/faults, GET /_mock/requests, POST /_mock/reset"
             ),
         ),
     }

@@ -1,106 +1,114 @@
-//! The gateway's checks, in its order, and the calls the mock implements.
+//! The gateway's checks, in the vendor's order (spec §16), shared by every call, then the
+//! call's handler from the registry, and the envelope of the answer.
 //!
 //! Everything here is a function of the decoded query, the state and the two clocks it is
 //! given, so it is checked without a socket; the server module only carries bytes.
 
-use std::time::{Instant, SystemTime};
+use bytes::Bytes;
+use serde_json::{Map, Value};
+use zego_core::{AppId, Group, Nonce, ReturnCode, sign, unix_seconds};
 
-use serde_json::{Value, json};
-use zego_core::actions::SendCustomCommand;
-use zego_core::{Action, AppId, Batched, Nonce, ReturnCode, sign, unix_seconds};
-
-use crate::state::{Bucket, Delivered, State};
+use crate::handlers::{self, Call, Handler};
+use crate::request::{Now, Params};
+use crate::state::{BucketKey, State};
+use crate::world::WorldKey;
 
 /// How far the `Timestamp` may be from the mock's clock, either way, in seconds.
 pub const TIMESTAMP_WINDOW_SECS: u64 = 600;
 
-/// The decoded query: `application/x-www-form-urlencoded`, so `+` is a space and
-/// `ToUserId%5B%5D` is `ToUserId[]`.
-pub(crate) struct Params {
-    pairs: Vec<(String, String)>,
-}
-
-impl Params {
-    pub(crate) fn parse(query: &str) -> Self {
-        Params {
-            pairs: form_urlencoded::parse(query.as_bytes())
-                .into_owned()
-                .collect(),
-        }
-    }
-
-    /// The first value of `key`, if any.
-    pub(crate) fn first(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The first value of `key` when present and not empty.
-    fn non_empty(&self, key: &str) -> Option<&str> {
-        self.first(key).filter(|v| !v.is_empty())
-    }
-
-    /// Every value of `key`, in order.
-    fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.pairs
-            .iter()
-            .filter(move |(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// What the mock answers to a request that got no fault (or a `Delay`).
+/// What the mock answers to a request that got no fault (or a `Delay`): the code, the
+/// `Data` member (`None`: absent) and the group of the call, when the call is known.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Outcome {
     pub(crate) code: ReturnCode,
-    pub(crate) data: Value,
+    pub(crate) data: Option<Value>,
+    pub(crate) group: Option<Group>,
 }
 
 impl Outcome {
-    fn error(code: ReturnCode) -> Self {
-        Outcome {
-            code,
-            data: Value::Null,
+    /// The answer of a handler (or of the gateway, for a known call).
+    fn of(group: Group, result: Result<Option<Value>, ReturnCode>) -> Self {
+        match result {
+            Ok(data) => Outcome {
+                code: ReturnCode::SUCCESS,
+                data,
+                group: Some(group),
+            },
+            Err(code) => Outcome::bare(Some(group), code),
         }
+    }
+
+    /// `code` with no `Data` of the call's own, as errors are answered (and the success a
+    /// truncating fault cuts in half) for a call of `group` (`None`: no known call): room
+    /// signalling leaves `Data` out, the media service sends `"Data": null` (spec §0.2).
+    pub(crate) fn bare(group: Option<Group>, code: ReturnCode) -> Self {
+        let data = match group {
+            Some(Group::MediaService) => Some(Value::Null),
+            _ => None,
+        };
+        Outcome { code, data, group }
+    }
+
+    /// The JSON envelope of this outcome with `request_id`: `Message` is `"success"`
+    /// (room signalling) or `"ok"` (media service) on success, the code's meaning in the
+    /// call's group otherwise.
+    pub(crate) fn envelope(&self, request_id: &str) -> Bytes {
+        let group = self.group.unwrap_or(Group::RoomSignalling);
+        let message = match (self.code.is_success(), group) {
+            (true, Group::MediaService) => "ok",
+            (true, _) => "success",
+            (false, _) => self.code.meaning(group).unwrap_or("error"),
+        };
+        let mut envelope = Map::new();
+        envelope.insert("Code".into(), self.code.get().into());
+        envelope.insert("Message".into(), message.into());
+        envelope.insert("RequestId".into(), request_id.into());
+        if let Some(data) = &self.data {
+            envelope.insert("Data".into(), data.clone());
+        }
+        Bytes::from(Value::Object(envelope).to_string())
     }
 }
 
-/// The clocks a request is checked against.
-#[derive(Clone, Copy)]
-pub(crate) struct Now {
-    pub(crate) wall: SystemTime,
-    pub(crate) instant: Instant,
+/// The group of the call named `action`, if the mock implements it.
+pub(crate) fn group_of(action: Option<&str>) -> Option<Group> {
+    action
+        .and_then(|name| find(handlers::REGISTRY, name))
+        .map(|h| h.group)
 }
 
-impl Now {
-    pub(crate) fn current() -> Self {
-        Now {
-            wall: SystemTime::now(),
-            instant: Instant::now(),
-        }
-    }
+fn find<'r>(registry: &'r [Handler], name: &str) -> Option<&'r Handler> {
+    registry.iter().find(|handler| handler.name == name)
 }
 
-/// Checks a request as the gateway does, then runs its action.
+/// Checks a request as the gateway does, then runs its call.
 pub(crate) fn process(state: &mut State, params: &Params, now: Now) -> Outcome {
-    match check(state, params, now) {
-        Ok(()) => send_custom_command(state, params),
-        Err(code) => Outcome::error(code),
-    }
+    run(handlers::REGISTRY, state, params, now)
 }
 
-/// The gateway's checks, in its order, then the call's rate budget.
-fn check(state: &mut State, params: &Params, now: Now) -> Result<(), ReturnCode> {
-    // Action.
-    let action = params
-        .non_empty("Action")
-        .ok_or(ReturnCode::ACTION_MISSING)?;
-    if action != SendCustomCommand::NAME {
-        return Err(ReturnCode::UNKNOWN_ACTION);
-    }
+/// [`process`] with the calls of `registry`.
+fn run(registry: &[Handler], state: &mut State, params: &Params, now: Now) -> Outcome {
+    let Some(action) = params.non_empty("Action") else {
+        return Outcome::bare(None, ReturnCode::ACTION_MISSING);
+    };
+    let Some(handler) = find(registry, action) else {
+        return Outcome::bare(None, ReturnCode::UNKNOWN_ACTION);
+    };
+    let result = check(state, handler, params, now).and_then(|world| {
+        let mut call = Call::new(handler, params, state, world, now);
+        (handler.handle)(&mut call)
+    });
+    Outcome::of(handler.group, result)
+}
 
+/// The gateway's checks after the `Action`, in its order, then the call's per-AppId
+/// budget. Returns the world the request acts on.
+fn check(
+    state: &mut State,
+    handler: &Handler,
+    params: &Params,
+    now: Now,
+) -> Result<WorldKey, ReturnCode> {
     // AppId: plain decimal digits that fit in 32 bits, of an app the mock knows.
     let app_id = params
         .first("AppId")
@@ -150,107 +158,55 @@ fn check(state: &mut State, params: &Params, now: Now) -> Result<(), ReturnCode>
     }
 
     // The environment: `IsTest` is `true` or `false` in any case; absent or empty is
-    // `false`. A test-only app needs `true`; a production app takes both, and `true`
-    // selects the test environment's lower budget.
-    let is_test = match params.non_empty("IsTest") {
+    // `false`; any other value is 2 for room signalling and 30004 for the media service
+    // (spec §0.4). A test-only app needs `true`; a production app takes both, and `true`
+    // selects its test environment: its own world and its budgets.
+    let test_env = match params.non_empty("IsTest") {
         None => false,
         Some(v) if v.eq_ignore_ascii_case("true") => true,
         Some(v) if v.eq_ignore_ascii_case("false") => false,
-        Some(_) => return Err(ReturnCode::WRONG_ENVIRONMENT),
+        Some(_) => {
+            return Err(match handler.group {
+                Group::MediaService => ReturnCode::BAD_IS_TEST,
+                _ => ReturnCode::PARAMETER_ERROR,
+            });
+        }
     };
-    if app.test_only && !is_test {
+    if app.test_only && !test_env {
         return Err(ReturnCode::WRONG_ENVIRONMENT);
     }
-
-    // The call's budget, per AppId, environment and action.
-    if state.rate_limits {
-        let rate = SendCustomCommand::BUDGET.app_rate(is_test);
-        let bucket = state
-            .buckets
-            .entry((app_id.get(), is_test, SendCustomCommand::NAME))
-            .or_insert_with(|| Bucket::full(rate, now.instant));
-        if !bucket.try_take(rate, now.instant) {
-            return Err(ReturnCode::APP_QPS_LIMIT);
-        }
-    }
-    Ok(())
-}
-
-/// `SendCustomCommand`, once the gateway let the request through.
-fn send_custom_command(state: &mut State, params: &Params) -> Outcome {
-    let (Some(room_id), Some(from_user_id)) =
-        (params.non_empty("RoomId"), params.non_empty("FromUserId"))
-    else {
-        return Outcome::error(ReturnCode::PARAMETER_ERROR);
+    let world = WorldKey {
+        app_id: app_id.get(),
+        test_env,
     };
-    let targets: Vec<&str> = params.all("ToUserId[]").collect();
-    if targets.iter().any(|t| t.is_empty()) {
-        return Outcome::error(ReturnCode::PARAMETER_ERROR);
-    }
-    if targets.len() > SendCustomCommand::MAX_PER_REQUEST {
-        return Outcome::error(ReturnCode::TOO_MANY_USERS);
-    }
-    let content = params.first("MessageContent").unwrap_or_default();
-    if content.is_empty() {
-        return Outcome::error(ReturnCode::MESSAGE_CONTENT_EMPTY);
-    }
-    if content.len() > SendCustomCommand::MAX_CONTENT_BYTES {
-        return Outcome::error(ReturnCode::MESSAGE_TOO_LONG);
-    }
-    let Some(room) = state.rooms.get(room_id) else {
-        return Outcome::error(ReturnCode::ROOM_NOT_FOUND);
-    };
-    if !room.values().any(|&online| online) {
-        return Outcome::error(ReturnCode::ROOM_NOT_FOUND);
-    }
 
-    // Who gets it: the named targets (each once, in order) or everyone online; never the
-    // sender. Named targets not online in the room are reported.
-    let mut receivers: Vec<String> = Vec::new();
-    let mut fail_users = Vec::new();
-    if targets.is_empty() {
-        receivers.extend(
-            room.iter()
-                .filter(|&(user, &online)| online && user != from_user_id)
-                .map(|(user, _)| user.clone()),
-        );
-    } else {
-        let mut seen: Vec<&str> = Vec::new();
-        for target in targets {
-            if seen.contains(&target) || target == from_user_id {
-                continue;
-            }
-            seen.push(target);
-            if state.is_online(room_id, target) {
-                receivers.push(target.to_owned());
-            } else {
-                fail_users.push(json!({"Uid": target, "Code": ReturnCode::USER_NOT_ONLINE}));
-            }
-        }
-    }
-    for user in &receivers {
-        state.deliver(
-            user,
-            Delivered {
-                room_id: room_id.to_owned(),
-                from_user_id: from_user_id.to_owned(),
-                content: content.to_owned(),
-            },
-        );
-    }
-    Outcome {
-        code: ReturnCode::SUCCESS,
-        data: json!({ "FailUsers": fail_users }),
-    }
+    // The call's budget per AppId and environment.
+    let key = BucketKey {
+        world,
+        action: handler.name,
+        room: None,
+    };
+    handler.spend(state, key, handler.budget.app_rate(test_env), now.instant)?;
+    Ok(world)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, Instant, SystemTime};
+
+    use serde_json::json;
+    use zego_core::actions::SendCustomCommand;
+    use zego_core::{Action, Budget, Rate, ServerSecret};
+
     use super::*;
     use crate::state::AppEntry;
-    use zego_core::ServerSecret;
+    use crate::world::Login;
 
     const SECRET: &str = "9193cc662a4c0ec135ec71fb57194b38";
+    const WORLD: WorldKey = WorldKey {
+        app_id: 12345,
+        test_env: false,
+    };
 
     fn state() -> State {
         let mut state = State::new(true);
@@ -261,32 +217,42 @@ mod tests {
                 test_only: false,
             },
         );
-        state.set_online("room", "user1", true);
+        state.put(WORLD, "room", &Login::new("user1"), true);
         state
+    }
+
+    fn at(wall: SystemTime) -> Now {
+        Now {
+            wall,
+            instant: Instant::now(),
+        }
+    }
+
+    /// The vendor's public parameters, signed at 1615186943, and the time they are valid.
+    const SIGNED: &str = "AppId=12345&SignatureNonce=4fd24687296dd9f3&Timestamp=1615186943\
+        &Signature=43e5cfcca828314675f91b001390566a&SignatureVersion=2.0";
+
+    fn then() -> SystemTime {
+        std::time::UNIX_EPOCH + Duration::from_secs(1_615_186_943 + 600)
     }
 
     #[test]
     fn vendor_vector_is_checked_against_the_clock() {
         // The vendor's example, signed at 1615186943: valid at that time, expired now.
-        let query = "Action=SendCustomCommand&RoomId=room&FromUserId=userA\
-            &ToUserId[]=user1&ToUserId%5B%5D=user2&MessageContent=hi+there\
-            &AppId=12345&SignatureNonce=4fd24687296dd9f3&Timestamp=1615186943\
-            &Signature=43e5cfcca828314675f91b001390566a&SignatureVersion=2.0";
-        let params = Params::parse(query);
-        let then = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_615_186_943 + 600);
-        let at = |wall| Now {
-            wall,
-            instant: Instant::now(),
-        };
+        let query = format!(
+            "Action=SendCustomCommand&RoomId=room&FromUserId=userA\
+            &ToUserId[]=user1&ToUserId%5B%5D=user2&MessageContent=hi+there&{SIGNED}"
+        );
+        let params = Params::parse(&query);
         let mut state = state();
-        let outcome = process(&mut state, &params, at(then));
+        let outcome = process(&mut state, &params, at(then()));
         assert_eq!(outcome.code, ReturnCode::SUCCESS);
         assert_eq!(
             outcome.data,
-            json!({"FailUsers": [{"Uid": "user2", "Code": 50003}]})
+            Some(json!({"FailUsers": [{"Uid": "user2", "Code": 50003}]}))
         );
-        assert_eq!(state.inbox("user1")[0].content, "hi there");
-        let later = then + std::time::Duration::from_secs(1);
+        assert_eq!(state.inbox(WORLD, "user1")[0].content, "hi there");
+        let later = then() + Duration::from_secs(1);
         assert_eq!(
             process(&mut state, &params, at(later)).code,
             ReturnCode::SIGNATURE_EXPIRED
@@ -294,12 +260,125 @@ mod tests {
     }
 
     #[test]
-    fn both_bracket_spellings_decode_to_one_key() {
-        let params = Params::parse("ToUserId[]=a&ToUserId%5B%5D=b&ToUserId%5b%5d=c&x=1+2%20");
+    fn envelopes_by_group() {
+        let room = Some(Group::RoomSignalling);
+        let media = Some(Group::MediaService);
+        let text = |outcome: Outcome| String::from_utf8(outcome.envelope("7").to_vec()).unwrap();
         assert_eq!(
-            params.all("ToUserId[]").collect::<Vec<_>>(),
-            ["a", "b", "c"]
+            text(Outcome::bare(room, ReturnCode::ROOM_NOT_FOUND)),
+            r#"{"Code":50001,"Message":"the room does not exist (a room with no users is destroyed)","RequestId":"7"}"#
         );
-        assert_eq!(params.first("x"), Some("1 2 "));
+        assert_eq!(
+            text(Outcome::bare(media, ReturnCode::MEDIA_QPS_LIMIT)),
+            r#"{"Code":30002,"Data":null,"Message":"called too often: lower the request rate","RequestId":"7"}"#
+        );
+        assert_eq!(
+            text(Outcome::bare(None, ReturnCode::UNKNOWN_ACTION)),
+            r#"{"Code":100000007,"Message":"Action is unknown","RequestId":"7"}"#
+        );
+        assert_eq!(
+            text(Outcome::bare(media, ReturnCode::SUCCESS)),
+            r#"{"Code":0,"Data":null,"Message":"ok","RequestId":"7"}"#
+        );
+        assert_eq!(
+            text(Outcome::of(Group::RoomSignalling, Ok(None))),
+            r#"{"Code":0,"Message":"success","RequestId":"7"}"#
+        );
+        assert_eq!(
+            text(Outcome::of(
+                Group::RoomSignalling,
+                Ok(Some(json!({"MessageId": 3})))
+            )),
+            r#"{"Code":0,"Data":{"MessageId":3},"Message":"success","RequestId":"7"}"#
+        );
+    }
+
+    /// A call with a per-room budget of 1 per 10 s, and a media-service call, to check the
+    /// gateway's generic parts with calls no registered handler has yet.
+    struct PerRoom;
+    struct Media;
+
+    impl Action for PerRoom {
+        const NAME: &'static str = "PerRoom";
+        const GROUP: Group = Group::RoomSignalling;
+        const IDEMPOTENT: bool = true;
+        const BUDGET: Budget =
+            Budget::per_app(Rate::per_second(4)).per_room(Rate::new(1, Duration::from_secs(10)));
+        type Data = zego_core::NoData;
+        fn validate(&self) -> Result<(), zego_core::ValidationError> {
+            Ok(())
+        }
+        fn write_params(&self, _: &mut zego_core::QueryWriter, _: &zego_core::RequestContext) {}
+    }
+
+    impl Action for Media {
+        const NAME: &'static str = "Media";
+        const GROUP: Group = Group::MediaService;
+        const IDEMPOTENT: bool = true;
+        const BUDGET: Budget = Budget::per_app(Rate::per_second(1));
+        type Data = zego_core::NoData;
+        fn validate(&self) -> Result<(), zego_core::ValidationError> {
+            Ok(())
+        }
+        fn write_params(&self, _: &mut zego_core::QueryWriter, _: &zego_core::RequestContext) {}
+    }
+
+    fn per_room(call: &mut Call<'_>) -> handlers::Handled {
+        let room_id = call.required("RoomId")?;
+        call.room_budget(room_id)?;
+        Ok(None)
+    }
+
+    fn media(_: &mut Call<'_>) -> handlers::Handled {
+        Ok(Some(Value::Null))
+    }
+
+    const TEST_REGISTRY: &[Handler] = &[
+        Handler::of::<PerRoom>(per_room),
+        Handler::of::<Media>(media),
+    ];
+
+    fn run_at(state: &mut State, query: &str) -> Outcome {
+        run(TEST_REGISTRY, state, &Params::parse(query), at(then()))
+    }
+
+    #[test]
+    fn per_room_budgets_come_after_validation_and_answer_207() {
+        let mut state = state();
+        let codes: Vec<i64> = ["a", "a", "", "b"]
+            .iter()
+            .map(|room| {
+                run_at(
+                    &mut state,
+                    &format!("Action=PerRoom&RoomId={room}&{SIGNED}"),
+                )
+            })
+            .map(|outcome| outcome.code.get())
+            .collect();
+        // Room a: 1 per 10 s; an invalid request takes nothing from a room's budget;
+        // room b has its own.
+        assert_eq!(codes, [0, 207, 2, 0]);
+        // The per-AppId budget (4/s) came first, counted the invalid request, and is spent.
+        let outcome = run_at(&mut state, &format!("Action=PerRoom&RoomId=c&{SIGNED}"));
+        assert_eq!(outcome.code, ReturnCode::APP_QPS_LIMIT);
+        assert_eq!(outcome.data, None, "room signalling: no Data on errors");
+        // Unknown to this registry: 100000007.
+        let name = SendCustomCommand::NAME;
+        let outcome = run_at(&mut state, &format!("Action={name}&{SIGNED}"));
+        assert_eq!(outcome.code, ReturnCode::UNKNOWN_ACTION);
+    }
+
+    #[test]
+    fn media_service_calls_get_their_own_codes_and_null_data() {
+        let mut state = state();
+        let ok = run_at(&mut state, &format!("Action=Media&{SIGNED}"));
+        assert_eq!((ok.code, ok.data), (ReturnCode::SUCCESS, Some(Value::Null)));
+        let throttled = run_at(&mut state, &format!("Action=Media&{SIGNED}"));
+        assert_eq!(throttled.code, ReturnCode::MEDIA_QPS_LIMIT);
+        assert_eq!(throttled.data, Some(Value::Null));
+        let bad_env = run_at(&mut state, &format!("Action=Media&{SIGNED}&IsTest=yes"));
+        assert_eq!(bad_env.code, ReturnCode::BAD_IS_TEST);
+        let bad_env = run_at(&mut state, &format!("Action=PerRoom&{SIGNED}&IsTest=yes"));
+        assert_eq!(bad_env.code, ReturnCode::PARAMETER_ERROR);
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! It is a real HTTP/1.1 server on loopback: it checks every request as ZEGO's gateway
 //! does (the public parameters, the signature, the timestamp window, the environment and
-//! the per-app rate budget, each with its documented code), runs `SendCustomCommand`
-//! against rooms of online users, keeps each user's inbox of delivered messages, and
-//! injects faults on request. Rust tests drive it through this library; any other
-//! language through the `zego-mock` binary and its JSON control API under `/_mock/`.
+//! the call's rate budgets, each with its documented code), runs the calls it implements
+//! — `SendCustomCommand`, `SendBroadcastMessage`, `KickoutUser` and `DescribeUserNum` —
+//! against a world of rooms, users and streams, keeps each user's inbox of delivered
+//! messages, and injects faults on request. Rust tests drive it through this library; any
+//! other language through the `zego-mock` binary and its JSON control API under
+//! `/_mock/`.
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -36,9 +38,7 @@
 //! assert_eq!(reply.failed_users()[0].code, ReturnCode::USER_NOT_ONLINE);
 //!
 //! // What alice's client would have received; bob was not named.
-//! assert_eq!(mock.inbox("alice"), [Delivered {
-//!     room_id: "room-1".into(), from_user_id: "server".into(), content: "hello".into(),
-//! }]);
+//! assert_eq!(mock.inbox("alice"), [Delivered::custom_command("room-1", "server", "hello")]);
 //! assert!(mock.inbox("bob").is_empty());
 //! assert_eq!(mock.requests()[0].code, Some(ReturnCode::SUCCESS));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -57,17 +57,21 @@
 //! ```
 //! # use std::time::Duration;
 //! use zego_core::{AppId, ReturnCode};
-//! use zego_mock::{App, Fault, FaultKind, MockServer};
+//! use zego_mock::{App, Fault, FaultKind, Login, MockServer, ADMIN_ROLE};
 //!
 //! let mock = MockServer::builder()
 //!     .app(App::new(AppId::new(1234), "0123456789abcdef0123456789abcdef"))
 //!     .app(App::new(AppId::new(5678), "another-secret").test_only()) // needs IsTest=true
-//!     .user("room-1", "alice")              // online
+//!     .user("room-1", "alice")              // online (in app 1234's production world)
 //!     .offline_user("room-1", "carol")      // known, offline
+//!     .login("room-1", Login::new("rec").name("Recorder").role(ADMIN_ROLE))
 //!     .rate_limits(true)                    // the default; false turns 206 off
 //!     .start()?;
 //!
 //! mock.set_online("room-1", "carol", true);
+//! assert_eq!(mock.rooms()[0].users.len(), 3);
+//! // The test-only app's rooms are in a world of their own.
+//! mock.world(AppId::new(5678), true).set_online("room-9", "dave", true);
 //! // The next SendCustomCommand is delivered, then answered 50013: a client that
 //! // retries it delivers the message twice.
 //! mock.inject(Fault::new(FaultKind::DeliverThenCode(ReturnCode::CUSTOM_MESSAGE_SEND_FAILED))
@@ -80,19 +84,52 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
+//! # The world: rooms, users and streams
+//!
+//! Each AppId has two worlds, production and the test environment (`IsTest=true`), with
+//! nothing in common: rooms, users, streams, inboxes and budgets are all apart (spec
+//! §0.4). A request acts on the world of its `AppId` and `IsTest`. The builder's
+//! [`user`](MockServerBuilder::user), [`login`](MockServerBuilder::login) and
+//! [`offline_user`](MockServerBuilder::offline_user), and the handle's
+//! [`set_online`](MockServer::set_online), [`login`](MockServer::login),
+//! [`inbox`](MockServer::inbox) and [`rooms`](MockServer::rooms), act on the **default
+//! world**: that of the first app added, in its own environment (the test environment
+//! for a [test-only](App::test_only) app, else production).
+//! [`MockServer::world`]`(app_id, test_env)` reaches any other.
+//!
+//! - A room exists from the moment a first user is online in it, and is closed when its
+//!   last online user leaves or is kicked out. A request for a room that does not exist
+//!   gets 50001 (or 0 users from `DescribeUserNum`).
+//! - A closed room is still listed by [`MockServer::rooms`], with `open: false`, its known
+//!   users all offline and no streams. Its broadcast `MessageId` counter starts at 1 again
+//!   when it next opens.
+//! - A user ([`RoomUser`]) has a name (its ID unless set), a role (1 unless set;
+//!   [`ADMIN_ROLE`] is counted apart by `DescribeUserNum`) and, while online, the time it
+//!   logged in, in Unix milliseconds. Going offline ends the user's streams.
+//! - Streams ([`Stream`]) are modelled but no call adds one yet.
+//!
 //! # What it checks, in the gateway's order
 //!
 //! Every answer is HTTP 200 with the JSON envelope `{"Code", "Message", "RequestId",
-//! "Data"}` (`RequestId` is a decimal counter, unique for the life of the server; `Data`
-//! is `null` on errors), except for injected faults. The query is decoded as
-//! `application/x-www-form-urlencoded` (`+` is a space); `ToUserId[]` and `ToUserId%5B%5D`
-//! are the same key; a repeated scalar parameter counts by its first value; an empty value
-//! counts as missing.
+//! "Data"}`, except for injected faults (spec §0.2):
+//!
+//! - `RequestId` is a decimal counter, unique for the life of the server;
+//! - `Message` is `"success"` on success (`"ok"` for a media-service call), else the
+//!   code's meaning in the call's group;
+//! - on success `Data` has exactly the shape the vendor shows for the call (see the
+//!   table of calls); on an error the room-signalling calls have no `Data` member and the
+//!   media-service calls `"Data": null`. An error before the call is known (`Action`
+//!   missing or unknown) has no `Data` either.
+//!
+//! The query is decoded as `application/x-www-form-urlencoded` (`+` is a space); `UserId[]`
+//! and `UserId%5B%5D` are the same key, and a list's key without brackets is another
+//! parameter (so the list is missing); a repeated scalar parameter counts by its first
+//! value; an empty value counts as missing.
 //!
 //! | check | code |
 //! |---|---|
 //! | `Action` missing | 100000006 |
-//! | `Action` not `SendCustomCommand` (the one call the mock implements) | 100000007 |
+//! | `Action` not one of the calls below | 100000007 |
 //! | `AppId` missing, not decimal digits, or over 32 bits | 100000001 |
 //! | `AppId` of no app the mock knows | 100000010 |
 //! | `Timestamp` missing | 100000002 |
@@ -102,53 +139,67 @@
 //! | `Signature` missing | 100000009 |
 //! | `SignatureVersion` missing / not `2.0` | 100000013 / 100000014 |
 //! | `Signature` not `md5(AppId + SignatureNonce + ServerSecret + Timestamp)` in lowercase hex, or a nonce that is not 16 lowercase hex characters | 100000005 |
-//! | environment: a [test-only](App::test_only) app without `IsTest=true`, or an `IsTest` that is neither `true` nor `false` (any case) | 100000016 |
-//! | over the call's budget (see below) | 206 |
+//! | `IsTest` neither `true` nor `false` (any case) | 2 (30004 for a media-service call) |
+//! | a [test-only](App::test_only) app without `IsTest=true` | 100000016 |
+//! | over the call's budget per AppId and environment | 206 (30002 for a media-service call) |
+//! | the call's parameters (see the table of calls) | the call's codes |
+//! | over the call's budget per room, for a call that has one | 207 |
+//! | the call's effect (a room that must exist, ...) | the call's codes |
 //!
 //! The environment: an app created as test-only (the vendor's apps from before 2021-11-16,
 //! which have no production environment) must send `IsTest=true`. A production app may
-//! send `IsTest=true` as well: it is accepted and counted against the test environment's
-//! budget, as `zego_core::Config::with_is_test` paces it.
+//! send `IsTest=true` as well: it is accepted and acts on the app's test-environment world,
+//! with the test environment's budgets, as `zego_core::Config::with_is_test` paces it.
 //!
-//! The budget is a token bucket per AppId, environment and action whose capacity is the
-//! call's per-second budget ([`Action::RATE_LIMIT`](zego_core::Action::RATE_LIMIT), 100
-//! for `SendCustomCommand`; [`TEST_RATE_LIMIT`](zego_core::Action::TEST_RATE_LIMIT), 10,
-//! with `IsTest=true`) and which refills continuously at that rate. It starts full: a
-//! client pacing evenly at the budget is never throttled, and of a burst of 150 at once
-//! about 50 get 206. Requests the gateway rejects earlier take nothing from it.
-//! [`MockServerBuilder::rate_limits`]`(false)` turns it off.
+//! Each budget is a token bucket per AppId, environment and action (and room, for a
+//! per-room budget) whose capacity is the call's budget per second, refilled continuously
+//! at that rate. The figures are the core type's
+//! ([`Action::BUDGET`](zego_core::Action::BUDGET)), so the mock and the client cannot
+//! disagree: `SendCustomCommand` takes 100 at once and 100/s (10 with `IsTest=true`). It
+//! starts full: a client pacing evenly at the budget is never throttled, and of a burst of
+//! 150 at once about 50 get 206. Requests refused before the budget take nothing from it;
+//! requests refused after it (for their parameters, say) do.
+//! [`MockServerBuilder::rate_limits`]`(false)` turns all budgets off.
 //!
-//! Then `SendCustomCommand`'s own rules:
+//! # The calls
 //!
-//! | rule | code |
-//! |---|---|
-//! | `RoomId` or `FromUserId` missing, or an empty `ToUserId[]` entry | 2 |
-//! | `RoomId` over 128 bytes, `FromUserId` or a `ToUserId[]` entry over 64 bytes (the client SDKs' limits, as `zego_core` validates them) | 3 |
-//! | more than 10 `ToUserId[]` entries | 50011 |
-//! | `MessageContent` missing or empty | 1008 |
-//! | `MessageContent` over 1024 bytes once decoded (UTF-8) | 50012 |
-//! | no user online in the room | 50001 |
+//! Each call is one handler, registered by its `zego_core::actions` type, whose name,
+//! group, budgets and list limits the mock takes. All four are of the room-signalling
+//! group. Checks run in the order listed.
 //!
-//! Otherwise the message goes to each named target online in the room (a target named
-//! twice gets it once), or, with no `ToUserId[]`, to every user online in the room — never
-//! to `FromUserId`, which need not be in the room. Named targets not online in the room
-//! come back in `Data.FailUsers` as `{"Uid": ..., "Code": 50003}` while `Code` is 0.
-//! `{"FailUsers": []}` means every target got it.
+//! | call | budget per AppId (test) | checks, with their codes | effect | success `Data` |
+//! |---|---|---|---|---|
+//! | `SendCustomCommand` | 100/s (10/s) | `RoomId`, `FromUserId` missing: 2; an empty `ToUserId[]`: 2; over 10 `ToUserId[]`: 50011; `MessageContent` missing or empty: 1008, over 1024 bytes: 50012; nobody online in the room: 50001 | to each named target online in the room (once, even if named twice), or with no `ToUserId[]` to everyone online in it; never to `FromUserId`, which need not be in the room | `{"FailUsers": [{"Uid": "u", "Code": 50003}]}`: named targets not online |
+//! | `SendBroadcastMessage` | 100/s (10/s) | `RoomId`, `UserId` missing: 2; `MessageCategory` missing or not 1 or 2: 2; `MessageContent` missing or empty: 1008, over 1024 bytes: 50012; nobody online in the room: 50001 | to everyone online in the room but `UserId`, with `UserName`, the category and the `MessageId` | `{"MessageId": 1}`: the room's counter, from 1 in each lifecycle of the room |
+//! | `KickoutUser` | 50/s (50/s) | `RoomId` missing: 2; no `UserId[]`, or an empty one: 2; over 5: 50011; `CustomReason` over 256 bytes: 3; nobody online in the room: 50001 | each listed user online in the room goes offline (its streams end); the room closes when the last one goes; other IDs are ignored | none: no `Data` member |
+//! | `DescribeUserNum` | 10/s (1/s) | no `RoomId[]`, or an empty one: 2; over 10: 3 | none | `{"UserCountList": [{"RoomId": "r", "UserCount": 2, "AdminUserCount": 0}]}`: one entry per `RoomId[]` in request order, duplicates repeated; users online, administrators among them; 0 and 0 for a room that does not exist |
+//!
+//! Byte limits are on the decoded value (UTF-8). IDs have no length limit (spec §0.1:
+//! the client SDKs' limits do not bind the server API); the request target as a whole is
+//! bounded ([`MAX_URI_BYTES`]).
+//!
+//! What users receive is in their inboxes ([`MockServer::inbox`]), one [`Delivered`] per
+//! receiver, whose [`MessageKind`] says which call sent it.
 //!
 //! # Faults
 //!
 //! [`MockServer::inject`] queues a [`Fault`] for the next N requests (optionally only of
 //! one action). A request takes one use of the first pending fault that matches it,
-//! before any check; see [`FaultKind`] for what each does. The `DeliverThen*` kinds check
-//! the request normally and, when it succeeds (the message is delivered), answer the
-//! given code or drop the connection instead of the success; a request that fails a check
-//! gets its normal error code and still uses up the fault.
+//! before any check; see [`FaultKind`] for what each does. A `Code` fault answers in the
+//! envelope of the request's call (no `Data` for room signalling). The `DeliverThen*`
+//! kinds check the request normally and, when it succeeds (the message is delivered, the
+//! user kicked), answer the given code or drop the connection instead of the success; a
+//! request that fails a check gets its normal error code and still uses up the fault.
 //!
-//! # The request log
+//! # The request log and the inboxes
 //!
 //! [`MockServer::requests`] lists every API request answered (or dropped by a fault), in
-//! the order answered, with its raw query, the code answered and the fault applied. It
-//! keeps the last [`MAX_LOG_ENTRIES`]. Control requests are not logged.
+//! the order answered, with its raw query, the code answered and the fault applied.
+//! Control requests are not logged. The log keeps the last [`MAX_LOG_ENTRIES`] requests
+//! within [`MAX_LOG_BYTES`] (the text of their queries and fields), and all inboxes
+//! together keep the last [`MAX_INBOX_MESSAGES`] messages within [`MAX_INBOX_BYTES`] (the
+//! text of each message and of its receiver's ID): the oldest go first, so that no
+//! stream of requests makes the mock's memory grow without limit.
 //!
 //! # The binary and the control API
 //!
@@ -160,16 +211,21 @@
 //! It prints exactly one line to stdout, `zego-mock listening on http://127.0.0.1:8765`
 //! (the real port when port 0 was asked), and serves until SIGINT or SIGTERM, then exits
 //! with status 0. `--app-id` and `--server-secret` may also come from `ZEGO_APP_ID` and
-//! `ZEGO_SERVER_SECRET`. `--user` splits at the first `:`.
+//! `ZEGO_SERVER_SECRET`. `--user` splits at the first `:` and puts the user online in the
+//! app's world (its test environment's, with `--test-env`).
 //!
 //! The control API answers JSON under `/_mock/` (a path the real service does not use);
-//! errors are HTTP 400, 404 or 405 with `{"error": "..."}`:
+//! errors are HTTP 400, 404 or 405 with `{"error": "..."}`. The routes about a world take
+//! it from `app_id` and `test_env` in the query of a `GET` (`?app_id=5678&test_env=true`)
+//! or in the body of a `POST` (`"app_id": 5678, "test_env": true`); without them, the
+//! default world, and with `app_id` alone, that app's own environment.
 //!
 //! | request | body | answer |
 //! |---|---|---|
-//! | `GET /_mock/inbox/<user>` (percent-encoded) | | `[{"room_id": "r", "from_user_id": "f", "content": "c"}]`, in delivery order |
+//! | `GET /_mock/inbox/<user>` (percent-encoded) | | `[{"kind": "custom_command", "room_id": "r", "from_user_id": "f", "content": "c"}]`, in delivery order; a broadcast: `{"kind": "broadcast", "room_id", "from_user_id", "from_user_name", "category": 2, "message_id": 1, "content"}` |
+//! | `GET /_mock/rooms` | | `[{"room_id": "r", "open": true, "users": [{"user_id": "u", "online": true, "user_name": "u", "role": 1, "login_time": 1700000000000}], "streams": [{"stream_id", "user_id", "user_name", "create_time"}]}]`, by room ID; closed rooms too, with `"open": false` |
 //! | `GET /_mock/users` | | `[{"room_id": "r", "user_id": "u", "online": true}]` |
-//! | `POST /_mock/users` | `{"room_id": "r", "user_id": "u", "online": true}` | `{"ok": true}` |
+//! | `POST /_mock/users` | `{"room_id": "r", "user_id": "u", "online": true}`, optionally with `"user_name"` and `"role"` | `{"ok": true}` |
 //! | `GET /_mock/faults` | | the pending faults, as posted, `times` being the uses left |
 //! | `POST /_mock/faults` | a fault, below | `{"ok": true}` |
 //! | `GET /_mock/requests` | | `[{"action": "SendCustomCommand", "app_id": "1234", "query": "...", "code": 0, "request_id": "7", "fault": null}]` (`code`, `request_id`: `null` when no envelope was sent; `fault`: a fault's `kind` and its fields, or `null`) |
@@ -189,15 +245,21 @@
 //! not HTTP get HTTP 400 and a close; a client that does not send a whole head within the
 //! header read timeout ([`DEFAULT_HEADER_READ_TIMEOUT`], also the idle limit of a
 //! kept-alive connection) is disconnected; at most [`MAX_CONNECTIONS`] connections are
-//! served at once ([`MockServerBuilder::max_connections`]); control bodies are read up to 64 KiB. Each inbox keeps its last
-//! [`MAX_INBOX_MESSAGES`].
+//! served at once ([`MockServerBuilder::max_connections`]); control bodies are read up to
+//! 64 KiB. The request log and the inboxes are bounded as above.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod bounded;
 mod control;
 mod gateway;
+mod handlers;
+mod inbox;
+mod request;
+mod response;
 mod server;
 mod state;
+mod world;
 
 use std::fmt;
 use std::io;
@@ -210,13 +272,15 @@ use tokio::sync::watch;
 use zego_core::{AppId, ServerSecret};
 
 pub use gateway::TIMESTAMP_WINDOW_SECS;
+pub use inbox::{Delivered, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES, MessageKind};
 pub use server::{
     DEFAULT_HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_HEADERS, MAX_URI_BYTES,
 };
-pub use state::{Delivered, Fault, FaultKind, LoggedRequest, MAX_INBOX_MESSAGES, MAX_LOG_ENTRIES};
+pub use state::{Fault, FaultKind, LoggedRequest, MAX_LOG_BYTES, MAX_LOG_ENTRIES};
+pub use world::{ADMIN_ROLE, DEFAULT_ROLE, Login, Room, RoomUser, Stream};
 
-use server::Shared;
-use state::{AppEntry, State};
+use state::{AppEntry, Shared, State};
+use world::WorldKey;
 
 /// An application the mock accepts requests for.
 ///
@@ -277,7 +341,7 @@ impl fmt::Debug for App {
 #[derive(Debug)]
 pub struct MockServerBuilder {
     apps: Vec<App>,
-    users: Vec<(String, String, bool)>,
+    users: Vec<(String, Login, bool)>,
     rate_limits: bool,
     listen: SocketAddr,
     header_read_timeout: Duration,
@@ -291,15 +355,23 @@ impl MockServerBuilder {
         self
     }
 
-    /// Puts `user_id` online in `room_id` (repeatable; rooms are created as needed).
-    pub fn user(mut self, room_id: impl Into<String>, user_id: impl Into<String>) -> Self {
-        self.users.push((room_id.into(), user_id.into(), true));
+    /// Puts `user_id` online in `room_id` of the default world (repeatable; rooms are
+    /// created as needed). Its name is its ID and its role 1.
+    pub fn user(self, room_id: impl Into<String>, user_id: impl Into<String>) -> Self {
+        self.login(room_id, Login::new(user_id))
+    }
+
+    /// Puts a user online in `room_id` of the default world, with the name and role
+    /// `login` gives it.
+    pub fn login(mut self, room_id: impl Into<String>, login: Login) -> Self {
+        self.users.push((room_id.into(), login, true));
         self
     }
 
-    /// Adds `user_id` to `room_id` as a known user who is offline.
+    /// Adds `user_id` to `room_id` of the default world as a known user who is offline.
     pub fn offline_user(mut self, room_id: impl Into<String>, user_id: impl Into<String>) -> Self {
-        self.users.push((room_id.into(), user_id.into(), false));
+        self.users
+            .push((room_id.into(), Login::new(user_id), false));
         self
     }
 
@@ -335,6 +407,12 @@ impl MockServerBuilder {
     /// the address cannot be bound, or when the thread or runtime cannot be made.
     pub fn start(self) -> io::Result<MockServer> {
         let mut state = State::new(self.rate_limits);
+        if let Some(first) = self.apps.first() {
+            state.default_world = WorldKey {
+                app_id: first.app_id.get(),
+                test_env: first.test_only,
+            };
+        }
         for app in self.apps {
             let secret = ServerSecret::new(app.secret).map_err(|e| {
                 io::Error::new(
@@ -350,8 +428,8 @@ impl MockServerBuilder {
                 },
             );
         }
-        for (room, user, online) in &self.users {
-            state.set_online(room, user, online.to_owned());
+        for (room, login, online) in &self.users {
+            state.put(state.default_world, room, login, *online);
         }
         let shared = Arc::new(Shared::new(
             state,
@@ -425,14 +503,49 @@ impl MockServer {
         self.addr
     }
 
-    /// The messages delivered to `user_id`, in all rooms, in delivery order.
-    pub fn inbox(&self, user_id: &str) -> Vec<Delivered> {
-        self.shared.lock().inbox(user_id)
+    /// The world of `app_id` in the production or (`test_env`) the test environment:
+    /// its rooms, users and inboxes, apart from every other world's.
+    pub fn world(&self, app_id: AppId, test_env: bool) -> WorldHandle {
+        WorldHandle {
+            shared: self.shared.clone(),
+            key: WorldKey {
+                app_id: app_id.get(),
+                test_env,
+            },
+        }
     }
 
-    /// Puts a user online or offline in a room, creating the room and user if needed.
+    /// The default world: that of the first app added, in its own environment (the
+    /// test environment for a [test-only](App::test_only) app, else production).
+    pub fn default_world(&self) -> WorldHandle {
+        let key = self.shared.lock().default_world;
+        WorldHandle {
+            shared: self.shared.clone(),
+            key,
+        }
+    }
+
+    /// The messages delivered to `user_id` in the default world, in all its rooms, in
+    /// delivery order.
+    pub fn inbox(&self, user_id: &str) -> Vec<Delivered> {
+        self.default_world().inbox(user_id)
+    }
+
+    /// Puts a user online or offline in a room of the default world, creating the room
+    /// and user if needed.
     pub fn set_online(&self, room_id: &str, user_id: &str, online: bool) {
-        self.shared.lock().set_online(room_id, user_id, online);
+        self.default_world().set_online(room_id, user_id, online);
+    }
+
+    /// Puts a user online in a room of the default world, with the name and role
+    /// `login` gives it.
+    pub fn login(&self, room_id: &str, login: Login) {
+        self.default_world().login(room_id, login);
+    }
+
+    /// The rooms of the default world, open or closed, by room ID.
+    pub fn rooms(&self) -> Vec<Room> {
+        self.default_world().rooms()
     }
 
     /// Queues a fault for the next matching requests.
@@ -445,7 +558,8 @@ impl MockServer {
         self.shared.lock().faults.iter().cloned().collect()
     }
 
-    /// Every API request answered (or dropped by a fault), in the order answered.
+    /// Every API request answered (or dropped by a fault), in the order answered (the
+    /// last [`MAX_LOG_ENTRIES`], within [`MAX_LOG_BYTES`]).
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared.lock().log.iter().cloned().collect()
     }
@@ -474,5 +588,74 @@ impl MockServer {
 impl Drop for MockServer {
     fn drop(&mut self) {
         self.stop_and_join();
+    }
+}
+
+/// One world of a [`MockServer`]: the rooms, users and inboxes of one AppId in one
+/// environment. Made by [`MockServer::world`] and [`MockServer::default_world`].
+///
+/// ```
+/// use zego_core::AppId;
+/// use zego_mock::{App, MockServer};
+/// let mock = MockServer::builder()
+///     .app(App::new(AppId::new(1234), "0123456789abcdef0123456789abcdef"))
+///     .user("room-1", "alice")
+///     .start()?;
+/// // The same app's test environment (`IsTest=true`) is another world.
+/// let test = mock.world(AppId::new(1234), true);
+/// assert!(test.rooms().is_empty());
+/// test.set_online("room-1", "bob", true);
+/// assert_eq!(test.rooms()[0].users[0].user_id, "bob");
+/// assert_eq!(mock.rooms()[0].users[0].user_id, "alice");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct WorldHandle {
+    shared: Arc<Shared>,
+    key: WorldKey,
+}
+
+impl fmt::Debug for WorldHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorldHandle")
+            .field("app_id", &self.key.app_id)
+            .field("test_env", &self.key.test_env)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WorldHandle {
+    /// Its AppId.
+    pub fn app_id(&self) -> AppId {
+        AppId::new(self.key.app_id)
+    }
+
+    /// Whether it is the test environment's world.
+    pub fn is_test_env(&self) -> bool {
+        self.key.test_env
+    }
+
+    /// The messages delivered to `user_id`, in all rooms, in delivery order.
+    pub fn inbox(&self, user_id: &str) -> Vec<Delivered> {
+        self.shared.lock().inbox(self.key, user_id)
+    }
+
+    /// Puts a user online or offline in a room, creating the room and user if needed.
+    /// Going offline ends the user's streams, and closes the room when it was the last
+    /// user online.
+    pub fn set_online(&self, room_id: &str, user_id: &str, online: bool) {
+        self.shared
+            .lock()
+            .put(self.key, room_id, &Login::new(user_id), online);
+    }
+
+    /// Puts a user online in a room, with the name and role `login` gives it.
+    pub fn login(&self, room_id: &str, login: Login) {
+        self.shared.lock().put(self.key, room_id, &login, true);
+    }
+
+    /// Its rooms, open or closed, by room ID.
+    pub fn rooms(&self) -> Vec<Room> {
+        self.shared.lock().rooms(self.key)
     }
 }

@@ -17,8 +17,8 @@ use zego_mock::{App, MockServer};
 /// A local server that behaves like the ZEGO real-time server API.
 ///
 /// Prints `zego-mock listening on http://<addr>` and serves until SIGINT or SIGTERM. Drive
-/// it over HTTP with the JSON control API under /_mock/ (inbox/<user>, users, faults,
-/// requests, reset).
+/// it over HTTP with the JSON control API under /_mock/ (inbox/<user>, users, rooms,
+/// faults, requests, reset).
 #[derive(Parser)]
 #[command(name = "zego-mock", version)]
 struct Args {
@@ -43,7 +43,7 @@ struct Args {
     #[arg(long)]
     test_env: bool,
 
-    /// A user online in a room (repeatable); split at the first ':'.
+    /// A user online in a room of the app (repeatable); split at the first ':'.
     #[arg(long = "user", value_name = "ROOM:USER", value_parser = parse_user)]
     users: Vec<(String, String)>,
 

@@ -1,29 +1,29 @@
 //! The HTTP side: the accept loop, one hyper HTTP/1.1 connection per socket, the API
 //! path with its faults, and the caps that keep untrusted input harmless.
 
-use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode, header};
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::{Body, Frame, Incoming};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use zego_core::ReturnCode;
 
 use crate::control;
-use crate::gateway::{self, Now, Outcome, Params};
-use crate::state::{FaultKind, LoggedRequest, State};
+use crate::gateway::{self, Outcome};
+use crate::request::{Now, Params};
+use crate::response::{ResponseBody, json_bytes, json_response, text, with_type};
+use crate::state::{FaultKind, LoggedRequest, Shared, State};
 
 /// The longest request target (path and query) answered; a longer one gets HTTP 414.
 pub const MAX_URI_BYTES: usize = 16 * 1024;
@@ -49,31 +49,6 @@ const READ_BUFFER_BYTES: usize = 2 * MAX_HEAD_BYTES;
 /// How long a truncated body waits after its first half before the connection is cut,
 /// so that the half is on the wire first.
 const TRUNCATE_PAUSE: Duration = Duration::from_millis(20);
-
-pub(crate) type ResponseBody = BoxBody<Bytes, io::Error>;
-
-/// What the connection tasks share with the handle.
-pub(crate) struct Shared {
-    state: Mutex<State>,
-    pub(crate) header_read_timeout: Duration,
-    pub(crate) max_connections: usize,
-}
-
-impl Shared {
-    pub(crate) fn new(state: State, header_read_timeout: Duration, max_connections: usize) -> Self {
-        Shared {
-            state: Mutex::new(state),
-            header_read_timeout,
-            max_connections: max_connections.max(1),
-        }
-    }
-
-    /// The state. A panic elsewhere while it was held cannot leave it half-written in a
-    /// way that matters to a mock, so a poisoned lock is taken as it is.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
 
 /// The service's error: the connection is closed without an answer.
 #[derive(Debug)]
@@ -193,19 +168,21 @@ async fn api(shared: Arc<Shared>, query: String) -> Result<Response<ResponseBody
             });
             task.await.map_err(|_| DropConnection)
         }
-        Some(FaultKind::Code(code)) => Ok(answer(&mut shared.lock(), entry, code, Value::Null)),
+        Some(FaultKind::Code(code)) => {
+            let outcome = Outcome::bare(gateway::group_of(entry.action.as_deref()), code);
+            Ok(answer(&mut shared.lock(), entry, &outcome))
+        }
         Some(FaultKind::CloseConnection) => {
             shared.lock().log(entry);
             Err(DropConnection)
         }
         Some(FaultKind::BadGateway) => {
             shared.lock().log(entry);
-            let mut response = text(StatusCode::BAD_GATEWAY, BAD_GATEWAY_HTML.to_owned());
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            Ok(response)
+            Ok(with_type(
+                StatusCode::BAD_GATEWAY,
+                "text/html; charset=utf-8",
+                Bytes::from_static(BAD_GATEWAY_HTML.as_bytes()),
+            ))
         }
         Some(FaultKind::MalformedJson) => {
             shared.lock().log(entry);
@@ -218,18 +195,20 @@ async fn api(shared: Arc<Shared>, query: String) -> Result<Response<ResponseBody
             let whole = {
                 let mut state = shared.lock();
                 let request_id = state.request_id();
+                let group = gateway::group_of(entry.action.as_deref());
                 state.log(entry);
-                envelope_bytes(ReturnCode::SUCCESS, &request_id, &json!({"FailUsers": []}))
+                Outcome::bare(group, ReturnCode::SUCCESS).envelope(&request_id)
             };
             Ok(truncated(whole))
         }
         Some(kind @ (FaultKind::DeliverThenCode(_) | FaultKind::DeliverThenClose)) => {
             let mut state = shared.lock();
-            let Outcome { code, data } = gateway::process(&mut state, &params, Now::current());
+            let outcome = gateway::process(&mut state, &params, Now::current());
             match kind {
-                _ if !code.is_success() => Ok(answer(&mut state, entry, code, data)),
+                _ if !outcome.code.is_success() => Ok(answer(&mut state, entry, &outcome)),
                 FaultKind::DeliverThenCode(code) => {
-                    Ok(answer(&mut state, entry, code, Value::Null))
+                    let outcome = Outcome::bare(outcome.group, code);
+                    Ok(answer(&mut state, entry, &outcome))
                 }
                 _ => {
                     state.log(entry);
@@ -243,73 +222,26 @@ async fn api(shared: Arc<Shared>, query: String) -> Result<Response<ResponseBody
 /// Checks and answers a request normally.
 fn normal(shared: &Shared, params: &Params, entry: LoggedRequest) -> Response<ResponseBody> {
     let mut state = shared.lock();
-    let Outcome { code, data } = gateway::process(&mut state, params, Now::current());
-    answer(&mut state, entry, code, data)
+    let outcome = gateway::process(&mut state, params, Now::current());
+    answer(&mut state, entry, &outcome)
 }
 
-/// Answers `code` in the JSON envelope with a fresh `RequestId`, and logs the request.
+/// Answers `outcome` in the JSON envelope with a fresh `RequestId`, and logs the request.
 fn answer(
     state: &mut State,
     mut entry: LoggedRequest,
-    code: ReturnCode,
-    data: Value,
+    outcome: &Outcome,
 ) -> Response<ResponseBody> {
     let request_id = state.request_id();
-    let body = envelope_bytes(code, &request_id, &data);
-    entry.code = Some(code);
+    let body = outcome.envelope(&request_id);
+    entry.code = Some(outcome.code);
     entry.request_id = Some(request_id);
     state.log(entry);
     json_bytes(StatusCode::OK, body)
 }
 
-fn envelope_bytes(code: ReturnCode, request_id: &str, data: &Value) -> Bytes {
-    let message = if code.is_success() {
-        "success"
-    } else {
-        code.meaning(zego_core::Group::RoomSignalling)
-            .unwrap_or("error")
-    };
-    let envelope = json!({
-        "Code": code,
-        "Message": message,
-        "RequestId": request_id,
-        "Data": data,
-    });
-    Bytes::from(envelope.to_string())
-}
-
 const BAD_GATEWAY_HTML: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n\
     <body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
-
-pub(crate) fn full(bytes: Bytes) -> ResponseBody {
-    Full::new(bytes)
-        .map_err(|never: Infallible| match never {})
-        .boxed()
-}
-
-pub(crate) fn json_bytes(status: StatusCode, body: Bytes) -> Response<ResponseBody> {
-    let mut response = Response::new(full(body));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response
-}
-
-pub(crate) fn json_response(status: StatusCode, value: &Value) -> Response<ResponseBody> {
-    json_bytes(status, Bytes::from(value.to_string()))
-}
-
-fn text(status: StatusCode, body: String) -> Response<ResponseBody> {
-    let mut response = Response::new(full(Bytes::from(body)));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    response
-}
 
 /// HTTP 200 announcing the whole body's length, sending its first half, then failing,
 /// which makes hyper close the connection.
@@ -319,11 +251,8 @@ fn truncated(whole: Bytes) -> Response<ResponseBody> {
         half: Some(whole.slice(..length / 2)),
         pause: Box::pin(tokio::time::sleep(TRUNCATE_PAUSE)),
     };
-    let mut response = Response::new(body.boxed());
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
+    let mut response = json_bytes(StatusCode::OK, Bytes::new());
+    *response.body_mut() = body.boxed();
     response
         .headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(length));

@@ -1,29 +1,27 @@
-//! What the mock remembers: apps, rooms, inboxes, pending faults, the request log and the
-//! rate budgets. One `State` sits behind one `std::sync::Mutex`; every lock is short and
-//! never held across an `.await`.
+//! What the mock remembers: apps, the worlds of rooms and users, inboxes, pending faults,
+//! the request log and the rate budgets. One `State` sits behind one `std::sync::Mutex`
+//! (in [`Shared`]); every lock is short and never held across an `.await`.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::time::{Duration, Instant};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
 use zego_core::{Rate, ReturnCode, ServerSecret};
 
-/// The most entries the request log keeps; older ones are dropped first.
+use crate::bounded::{Bounded, Weigh};
+use crate::inbox::{Delivered, Inboxes, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES};
+use crate::world::{Login, Room, World, WorldKey};
+
+/// The most entries the request log keeps; the oldest are dropped first.
 pub const MAX_LOG_ENTRIES: usize = 100_000;
 
-/// The most messages one inbox keeps; older ones are dropped first.
-pub const MAX_INBOX_MESSAGES: usize = 100_000;
+/// The most bytes the request log keeps (the UTF-8 length of each entry's text: its raw
+/// query, `Action`, `AppId` and `RequestId`); the oldest entries are dropped first.
+pub const MAX_LOG_BYTES: usize = 32 * 1024 * 1024;
 
-/// A message delivered to a user, as the client SDK's `onIMRecvCustomCommand` would see it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct Delivered {
-    /// The room it was sent in.
-    pub room_id: String,
-    /// The sender (`FromUserId`).
-    pub from_user_id: String,
-    /// The decoded `MessageContent`.
-    pub content: String,
-}
+/// Past this many rate buckets, the full ones (which a fresh bucket would equal) are
+/// dropped, so that per-room buckets for ever new rooms cannot pile up.
+const PRUNE_BUCKETS_OVER: usize = 4096;
 
 /// One request the mock answered (or dropped), as the request log keeps it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,6 +142,7 @@ pub(crate) struct AppEntry {
 /// `rate.count()` per `rate.period()`. It starts full.
 #[derive(Debug)]
 pub(crate) struct Bucket {
+    rate: Rate,
     tokens: f64,
     last: Instant,
 }
@@ -151,21 +150,28 @@ pub(crate) struct Bucket {
 impl Bucket {
     pub(crate) fn full(rate: Rate, now: Instant) -> Self {
         Bucket {
+            rate,
             tokens: f64::from(rate.count()),
             last: now,
         }
     }
 
-    /// Takes one token if there is one.
-    pub(crate) fn try_take(&mut self, rate: Rate, now: Instant) -> bool {
-        let capacity = f64::from(rate.count());
-        let period = rate.period().as_secs_f64();
-        if period <= 0.0 {
-            return true;
-        }
+    /// Refills for the time since the last look.
+    fn refill(&mut self, now: Instant) {
+        let capacity = f64::from(self.rate.count());
+        let period = self.rate.period().as_secs_f64();
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * capacity / period).min(capacity);
+        self.tokens = if period <= 0.0 {
+            capacity
+        } else {
+            (self.tokens + elapsed * capacity / period).min(capacity)
+        };
         self.last = self.last.max(now);
+    }
+
+    /// Takes one token if there is one.
+    pub(crate) fn try_take(&mut self, now: Instant) -> bool {
+        self.refill(now);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             true
@@ -173,18 +179,41 @@ impl Bucket {
             false
         }
     }
+
+    /// Whether it is full at `now`, as a fresh bucket would be.
+    fn is_full(&mut self, now: Instant) -> bool {
+        self.refill(now);
+        self.tokens >= f64::from(self.rate.count())
+    }
+}
+
+/// What a rate bucket counts: an action of an app in an environment, and for a
+/// per-room budget the room.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct BucketKey {
+    pub(crate) world: WorldKey,
+    pub(crate) action: &'static str,
+    pub(crate) room: Option<String>,
+}
+
+impl Weigh for LoggedRequest {
+    fn bytes(&self) -> usize {
+        let text = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        self.query.len() + text(&self.action) + text(&self.app_id) + text(&self.request_id)
+    }
 }
 
 /// Everything the mock remembers.
 pub(crate) struct State {
     pub(crate) apps: HashMap<u32, AppEntry>,
-    /// Room → user → online.
-    pub(crate) rooms: BTreeMap<String, BTreeMap<String, bool>>,
-    pub(crate) inboxes: HashMap<String, VecDeque<Delivered>>,
+    worlds: HashMap<WorldKey, World>,
+    /// The world of the builder's users and of the handle's shortcuts: the first app
+    /// added, in its default environment.
+    pub(crate) default_world: WorldKey,
+    inboxes: Inboxes,
     pub(crate) faults: VecDeque<Fault>,
-    pub(crate) log: VecDeque<LoggedRequest>,
-    /// (AppId, test environment, Action) → bucket.
-    pub(crate) buckets: HashMap<(u32, bool, &'static str), Bucket>,
+    pub(crate) log: Bounded<LoggedRequest>,
+    buckets: HashMap<BucketKey, Bucket>,
     pub(crate) rate_limits: bool,
     next_request_id: u64,
 }
@@ -193,10 +222,14 @@ impl State {
     pub(crate) fn new(rate_limits: bool) -> Self {
         State {
             apps: HashMap::new(),
-            rooms: BTreeMap::new(),
-            inboxes: HashMap::new(),
+            worlds: HashMap::new(),
+            default_world: WorldKey {
+                app_id: 0,
+                test_env: false,
+            },
+            inboxes: Inboxes::new(MAX_INBOX_MESSAGES, MAX_INBOX_BYTES),
             faults: VecDeque::new(),
-            log: VecDeque::new(),
+            log: Bounded::new(MAX_LOG_ENTRIES, MAX_LOG_BYTES),
             buckets: HashMap::new(),
             rate_limits,
             next_request_id: 1,
@@ -210,35 +243,53 @@ impl State {
         id.to_string()
     }
 
-    /// Puts a user online or offline in a room, creating both if needed.
-    pub(crate) fn set_online(&mut self, room_id: &str, user_id: &str, online: bool) {
-        self.rooms
-            .entry(room_id.to_owned())
-            .or_default()
-            .insert(user_id.to_owned(), online);
+    /// The world of `app_id` (default: the default world's app) in `test_env` (default:
+    /// the app's own environment, the test one for a test-only app).
+    pub(crate) fn world_key(&self, app_id: Option<u32>, test_env: Option<bool>) -> WorldKey {
+        let app_id = app_id.unwrap_or(self.default_world.app_id);
+        let test_env = test_env.unwrap_or_else(|| {
+            if app_id == self.default_world.app_id {
+                self.default_world.test_env
+            } else {
+                self.apps.get(&app_id).is_some_and(|app| app.test_only)
+            }
+        });
+        WorldKey { app_id, test_env }
     }
 
-    pub(crate) fn is_online(&self, room_id: &str, user_id: &str) -> bool {
-        self.rooms
-            .get(room_id)
-            .and_then(|users| users.get(user_id))
-            .copied()
-            .unwrap_or(false)
+    /// The world of `key`, created empty when first needed.
+    pub(crate) fn world(&mut self, key: WorldKey) -> &mut World {
+        self.worlds.entry(key).or_default()
     }
 
-    pub(crate) fn deliver(&mut self, user_id: &str, message: Delivered) {
-        let inbox = self.inboxes.entry(user_id.to_owned()).or_default();
-        if inbox.len() >= MAX_INBOX_MESSAGES {
-            inbox.pop_front();
+    /// Puts a user in a room of `key`'s world, online or not, now.
+    pub(crate) fn put(&mut self, key: WorldKey, room_id: &str, login: &Login, online: bool) {
+        self.world(key)
+            .put(room_id, login, online, unix_millis(SystemTime::now()));
+    }
+
+    /// The rooms of `key`'s world.
+    pub(crate) fn rooms(&self, key: WorldKey) -> Vec<Room> {
+        self.worlds.get(&key).map(World::rooms).unwrap_or_default()
+    }
+
+    pub(crate) fn deliver(&mut self, key: WorldKey, user_id: &str, message: Delivered) {
+        self.inboxes.deliver(key, user_id, message);
+    }
+
+    pub(crate) fn inbox(&self, key: WorldKey, user_id: &str) -> Vec<Delivered> {
+        self.inboxes.of(key, user_id)
+    }
+
+    /// Takes a token from the bucket of `key` (of budget `rate`, full when new).
+    pub(crate) fn take_token(&mut self, key: BucketKey, rate: Rate, now: Instant) -> bool {
+        if self.buckets.len() > PRUNE_BUCKETS_OVER {
+            self.buckets.retain(|_, bucket| !bucket.is_full(now));
         }
-        inbox.push_back(message);
-    }
-
-    pub(crate) fn inbox(&self, user_id: &str) -> Vec<Delivered> {
-        self.inboxes
-            .get(user_id)
-            .map(|inbox| inbox.iter().cloned().collect())
-            .unwrap_or_default()
+        self.buckets
+            .entry(key)
+            .or_insert_with(|| Bucket::full(rate, now))
+            .try_take(now)
     }
 
     pub(crate) fn inject(&mut self, fault: Fault) {
@@ -260,10 +311,7 @@ impl State {
     }
 
     pub(crate) fn log(&mut self, entry: LoggedRequest) {
-        if self.log.len() >= MAX_LOG_ENTRIES {
-            self.log.pop_front();
-        }
-        self.log.push_back(entry);
+        self.log.push(entry);
     }
 
     /// Clears inboxes, faults, the request log and the rate budgets; keeps apps, rooms
@@ -273,6 +321,35 @@ impl State {
         self.faults.clear();
         self.log.clear();
         self.buckets.clear();
+    }
+}
+
+/// Unix milliseconds of `time` (0 before 1970).
+pub(crate) fn unix_millis(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// What the connection tasks share with the handle.
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) max_connections: usize,
+}
+
+impl Shared {
+    pub(crate) fn new(state: State, header_read_timeout: Duration, max_connections: usize) -> Self {
+        Shared {
+            state: Mutex::new(state),
+            header_read_timeout,
+            max_connections: max_connections.max(1),
+        }
+    }
+
+    /// The state. A panic elsewhere while it was held cannot leave it half-written in a
+    /// way that matters to a mock, so a poisoned lock is taken as it is.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -287,16 +364,16 @@ mod tests {
         let mut bucket = Bucket::full(rate, t0);
         for i in 0..10_000u32 {
             let now = t0 + rate.interval() * i;
-            assert!(bucket.try_take(rate, now), "request {i} at an even pace");
+            assert!(bucket.try_take(now), "request {i} at an even pace");
         }
         // Starting empty, too: the pace refills exactly what each request takes.
         let mut bucket = Bucket::full(rate, t0);
         for _ in 0..100 {
-            assert!(bucket.try_take(rate, t0));
+            assert!(bucket.try_take(t0));
         }
-        assert!(!bucket.try_take(rate, t0));
+        assert!(!bucket.try_take(t0));
         for i in 1..=10_000u32 {
-            assert!(bucket.try_take(rate, t0 + rate.interval() * i), "{i}");
+            assert!(bucket.try_take(t0 + rate.interval() * i), "{i}");
         }
     }
 
@@ -305,20 +382,18 @@ mod tests {
         let rate = Rate::per_second(100);
         let t0 = Instant::now();
         let mut bucket = Bucket::full(rate, t0);
-        let accepted = (0..150).filter(|_| bucket.try_take(rate, t0)).count();
+        let accepted = (0..150).filter(|_| bucket.try_take(t0)).count();
         assert_eq!(accepted, 100);
         // 50 ms later, 5 tokens are back.
         let later = t0 + Duration::from_millis(50);
-        let accepted = (0..10).filter(|_| bucket.try_take(rate, later)).count();
+        let accepted = (0..10).filter(|_| bucket.try_take(later)).count();
         assert_eq!(accepted, 5);
         // Idle time never banks more than the capacity.
         let much_later = t0 + Duration::from_secs(3600);
-        let accepted = (0..500)
-            .filter(|_| bucket.try_take(rate, much_later))
-            .count();
+        let accepted = (0..500).filter(|_| bucket.try_take(much_later)).count();
         assert_eq!(accepted, 100);
         // A clock that goes backwards takes nothing back.
-        assert!(!bucket.try_take(rate, t0));
+        assert!(!bucket.try_take(t0));
     }
 
     #[test]
@@ -351,29 +426,91 @@ mod tests {
     }
 
     #[test]
-    fn log_and_inbox_are_capped() {
-        let mut state = State::new(true);
-        let message = |n: usize| Delivered {
-            room_id: "r".into(),
-            from_user_id: "f".into(),
-            content: n.to_string(),
+    fn the_log_is_bounded_in_entries_and_bytes() {
+        let entry = |query: String| LoggedRequest {
+            action: Some("A".into()),
+            app_id: Some("12".into()),
+            query,
+            code: None,
+            fault: None,
+            request_id: Some("345".into()),
         };
-        for n in 0..MAX_INBOX_MESSAGES + 3 {
-            state.deliver("u", message(n));
-        }
-        let inbox = state.inbox("u");
-        assert_eq!(inbox.len(), MAX_INBOX_MESSAGES);
-        assert_eq!(inbox[0], message(3), "the oldest are dropped first");
+        assert_eq!(entry("q".repeat(10)).bytes(), 10 + 1 + 2 + 3);
+        let mut state = State::new(true);
         for _ in 0..MAX_LOG_ENTRIES + 1 {
-            state.log(LoggedRequest {
-                action: None,
-                app_id: None,
-                query: String::new(),
-                code: None,
-                fault: None,
-                request_id: None,
-            });
+            state.log(entry(String::new()));
         }
         assert_eq!(state.log.len(), MAX_LOG_ENTRIES);
+        // Entries of 16 KiB: the byte budget is reached long before the count.
+        let big = 16 * 1024;
+        for n in 0..MAX_LOG_BYTES / big + 10 {
+            state.log(entry(format!("{n:08}{}", "q".repeat(big - 8))));
+        }
+        assert!(state.log.bytes() <= MAX_LOG_BYTES, "{}", state.log.bytes());
+        assert!(state.log.len() < MAX_LOG_BYTES / big, "{}", state.log.len());
+        let newest = state.log.iter().last().unwrap();
+        assert!(
+            newest
+                .query
+                .starts_with(&format!("{:08}", MAX_LOG_BYTES / big + 9))
+        );
+    }
+
+    #[test]
+    fn world_keys_default_to_the_default_world_and_the_apps_environment() {
+        let mut state = State::new(true);
+        let secret = || ServerSecret::new("s").unwrap();
+        state.apps.insert(
+            1,
+            AppEntry {
+                secret: secret(),
+                test_only: false,
+            },
+        );
+        state.apps.insert(
+            2,
+            AppEntry {
+                secret: secret(),
+                test_only: true,
+            },
+        );
+        state.default_world = WorldKey {
+            app_id: 1,
+            test_env: false,
+        };
+        let key = |app_id, test_env| WorldKey { app_id, test_env };
+        assert_eq!(state.world_key(None, None), key(1, false));
+        assert_eq!(state.world_key(None, Some(true)), key(1, true));
+        assert_eq!(state.world_key(Some(2), None), key(2, true));
+        assert_eq!(state.world_key(Some(2), Some(false)), key(2, false));
+        assert_eq!(
+            state.world_key(Some(9), None),
+            key(9, false),
+            "unknown: production"
+        );
+    }
+
+    #[test]
+    fn idle_full_buckets_are_pruned_and_busy_ones_kept() {
+        let mut state = State::new(true);
+        let t0 = Instant::now();
+        let rate = Rate::new(1, Duration::from_secs(10));
+        let key = |room: usize| BucketKey {
+            world: WorldKey {
+                app_id: 1,
+                test_env: false,
+            },
+            action: "A",
+            room: Some(room.to_string()),
+        };
+        for room in 0..=PRUNE_BUCKETS_OVER {
+            assert!(state.take_token(key(room), rate, t0));
+        }
+        // 10 s later every bucket is full again, so they all go, but room 0 is taken
+        // from again at once and stays.
+        let later = t0 + Duration::from_secs(10);
+        assert!(state.take_token(key(0), rate, later));
+        assert_eq!(state.buckets.len(), 1);
+        assert!(!state.take_token(key(0), rate, later), "its budget is used");
     }
 }

@@ -82,8 +82,13 @@ fn serves_the_api_and_the_control_api_then_stops_on_sigterm() {
     );
     assert_eq!(
         get(addr, "/_mock/inbox/alice").json(),
-        json!([{"room_id": "room-1", "from_user_id": "server", "content": "hi"}])
+        json!([{"kind": "custom_command", "room_id": "room-1", "from_user_id": "server",
+                "content": "hi"}])
     );
+    let rooms = get(addr, "/_mock/rooms").json();
+    assert_eq!(rooms[0]["room_id"], "room-1");
+    assert_eq!(rooms[0]["users"][0]["user_id"], "alice");
+    assert_eq!(rooms[0]["users"][1]["online"], true);
     let response = post_json(
         addr,
         "/_mock/users",
@@ -140,6 +145,10 @@ fn a_test_environment_app_needs_is_test() {
     let target = command("room-1", "server", &["alice"], "hi");
     assert_eq!(code(mock.addr, &target), 100000016);
     assert_eq!(code(mock.addr, &format!("{target}&IsTest=true")), 0);
+    // `--user` put alice in the app's only world, the test environment's, which is the
+    // control API's default.
+    let inbox = get(mock.addr, "/_mock/inbox/alice").json();
+    assert_eq!(inbox[0]["content"], "hi");
     signal(&mock.child, "TERM");
     assert!(wait_exit(&mut mock.child).success());
 }

@@ -28,8 +28,10 @@ fn inbox_lists_deliveries_in_order() {
     assert_eq!(
         get(mock.addr(), "/_mock/inbox/alice").json(),
         json!([
-            {"room_id": "room-1", "from_user_id": "server", "content": "hello"},
-            {"room_id": "room-1", "from_user_id": "bob", "content": "second"},
+            {"kind": "custom_command", "room_id": "room-1", "from_user_id": "server",
+             "content": "hello"},
+            {"kind": "custom_command", "room_id": "room-1", "from_user_id": "bob",
+             "content": "second"},
         ])
     );
 }

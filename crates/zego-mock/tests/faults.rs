@@ -249,3 +249,29 @@ fn reset_clears_inboxes_faults_and_log_but_keeps_rooms() {
     assert_eq!(code(mock.addr(), &hello()), 0);
     assert_eq!(mock.inbox("alice").len(), 1);
 }
+
+#[test]
+fn faults_apply_to_every_call_in_its_envelope() {
+    let mock = start();
+    let kick = request(
+        "KickoutUser",
+        &[("RoomId", "room-1"), ("UserId[]", "alice")],
+    );
+    // A code answered for a room-signalling call has no Data member (`code` checks it).
+    mock.inject(Fault::new(FaultKind::Code(ReturnCode::REQUEST_FAILED)).action("KickoutUser"));
+    assert_eq!(code(mock.addr(), &command("room-1", "s", &["bob"], "x")), 0);
+    assert_eq!(code(mock.addr(), &kick), 1);
+    assert!(mock.rooms()[0].users[0].online, "not processed");
+    // Processed, then answered another code: alice is out all the same.
+    mock.inject(Fault::new(FaultKind::DeliverThenCode(
+        ReturnCode::REQUEST_FAILED,
+    )));
+    assert_eq!(code(mock.addr(), &kick), 1);
+    assert!(!mock.rooms()[0].users[0].online, "kicked despite the error");
+    // A truncated success of a call without Data is cut from its bare envelope.
+    mock.inject(Fault::new(FaultKind::TruncatedBody));
+    let mut conn = Conn::open(mock.addr());
+    conn.send_get(&kick);
+    let partial = conn.read_response().expect_err("cut short");
+    assert!(partial.starts_with(b"{\"Code\":0"), "{partial:?}");
+}

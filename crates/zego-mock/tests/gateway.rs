@@ -227,40 +227,50 @@ fn wrong_signature_is_100000005() {
 
 #[test]
 fn test_only_app_needs_is_test_true_else_100000016() {
-    let mock = start();
+    let mock = start_everywhere();
     let test_app = || Req::at(TEST_APP, TEST_SECRET, now());
     assert_eq!(code(mock.addr(), &test_app().target()), 100000016);
     assert_eq!(
         code(mock.addr(), &test_app().set("IsTest", "false").target()),
         100000016
     );
+    // An `IsTest` that is neither true nor false: 2 for room signalling (spec §0.4).
     assert_eq!(
         code(mock.addr(), &test_app().set("IsTest", "yes").target()),
-        100000016
+        2
     );
     for yes in ["true", "TRUE", "True"] {
         let req = test_app().set("IsTest", yes);
         assert_eq!(code(mock.addr(), &req.target()), 0, "{yes}");
     }
-    assert_eq!(mock.inbox("alice").len(), 3);
+    // Delivered in the test-only app's world; the default world is its test environment.
+    assert!(mock.inbox("alice").is_empty(), "APP's production world");
+    let world = mock.world(zego_core::AppId::new(TEST_APP), true);
+    assert_eq!(world.inbox("alice").len(), 3);
 }
 
 #[test]
 fn production_app_takes_is_test_true_or_false() {
-    let mock = start();
+    let mock = start_everywhere();
     for value in ["false", "FALSE", "true", "True", ""] {
         let req = Req::valid().set("IsTest", value);
         assert_eq!(code(mock.addr(), &req.target()), 0, "{value:?}");
     }
-    let req = Req::valid().set("IsTest", "1");
-    assert_eq!(code(mock.addr(), &req.target()), 100000016);
+    // Three in production, two in the test environment: two worlds.
+    assert_eq!(mock.inbox("alice").len(), 3);
+    let test_env = mock.world(zego_core::AppId::new(APP), true);
+    assert_eq!(test_env.inbox("alice").len(), 2);
+    for bad in ["1", "yes", "tru"] {
+        let req = Req::valid().set("IsTest", bad);
+        assert_eq!(code(mock.addr(), &req.target()), 2, "{bad}");
+    }
 }
 
 /// Every defect at once: each answer names the first defect in the gateway's order, and
 /// mending it reveals the next one.
 #[test]
 fn checks_run_in_the_gateways_order() {
-    let mock = start();
+    let mock = start_everywhere();
     let ts = now();
     let mut req = Req::at(TEST_APP, TEST_SECRET, ts)
         .without("Action")
@@ -329,7 +339,7 @@ fn envelope_shape_and_unique_request_ids() {
                 assert_eq!(json["Data"], serde_json::json!({"FailUsers": []}));
             } else {
                 assert_eq!(json["Code"], 100000007);
-                assert!(json["Data"].is_null());
+                assert!(json.get("Data").is_none(), "no Data member on errors");
                 assert!(!json["Message"].as_str().unwrap().is_empty());
             }
         }

@@ -63,7 +63,7 @@ fn a_burst_of_150_sees_about_50_throttled_with_206() {
 fn a_test_environment_budget_is_10_per_second() {
     let budget = SendCustomCommand::BUDGET.app_rate(true).count();
     assert_eq!(budget, 10);
-    let mock = start();
+    let mock = start_everywhere();
     let mut conn = Conn::open(mock.addr());
     let target = || {
         format!(
@@ -103,7 +103,7 @@ fn an_even_pace_at_exactly_the_budget_is_never_throttled() {
 
 #[test]
 fn budgets_are_per_app() {
-    let mock = start();
+    let mock = start_everywhere();
     let mut conn = Conn::open(mock.addr());
     let prod = || command("room-1", "s", &[], "x");
     assert!(exhaust(&mut conn, &prod) >= 100);
@@ -165,4 +165,89 @@ fn reset_refills_the_budgets() {
     mock.reset();
     let (ok, _, _) = burst(&mut conn, &prod, 100);
     assert_eq!(ok, 100);
+}
+
+/// A valid request of each call the mock implements, and its core type's budgets.
+fn every_call() -> [(&'static str, String, zego_core::Budget); 4] {
+    use zego_core::actions::{DescribeUserNum, KickoutUser, SendBroadcastMessage};
+    [
+        (
+            SendCustomCommand::NAME,
+            command("room-1", "s", &["alice"], "x"),
+            SendCustomCommand::BUDGET,
+        ),
+        (
+            SendBroadcastMessage::NAME,
+            request(
+                SendBroadcastMessage::NAME,
+                &[
+                    ("RoomId", "room-1"),
+                    ("UserId", "s"),
+                    ("MessageCategory", "2"),
+                    ("MessageContent", "x"),
+                ],
+            ),
+            SendBroadcastMessage::BUDGET,
+        ),
+        (
+            // Kicking a user who is not in the room changes nothing and succeeds.
+            KickoutUser::NAME,
+            request(
+                KickoutUser::NAME,
+                &[("RoomId", "room-1"), ("UserId[]", "nobody")],
+            ),
+            KickoutUser::BUDGET,
+        ),
+        (
+            DescribeUserNum::NAME,
+            request(DescribeUserNum::NAME, &[("RoomId[]", "room-1")]),
+            DescribeUserNum::BUDGET,
+        ),
+    ]
+}
+
+#[test]
+fn each_calls_budget_is_its_core_types_in_both_environments() {
+    let mock = start_everywhere();
+    let mut conn = Conn::open(mock.addr());
+    for (name, target, budget) in every_call() {
+        for test_env in [false, true] {
+            let rate = budget.app_rate(test_env).count();
+            let start = Instant::now();
+            let suffix = if test_env { "&IsTest=true" } else { "" };
+            let ok = exhaust(&mut conn, &|| format!("{target}{suffix}"));
+            let elapsed = start.elapsed();
+            println!("{name} (test environment: {test_env}): {ok} before 206");
+            assert!(ok >= rate as usize, "{name}, {test_env}: {ok} < {rate}");
+            assert!(
+                ok <= rate as usize + refilled(rate, elapsed),
+                "{name}, {test_env}: {ok} in {elapsed:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn describe_user_num_answers_206_after_10_quick_requests_and_1_in_the_test_environment() {
+    let mock = start_everywhere();
+    let mut conn = Conn::open(mock.addr());
+    let [.., (_, describe, _)] = every_call();
+    // 20 at once: 10 pass, then 206 (one more per 100 ms the burst takes).
+    let (ok, throttled, elapsed) = burst(&mut conn, &|| describe.clone(), 20);
+    assert!(
+        ok >= 10 && ok <= 10 + refilled(10, elapsed),
+        "{ok} in {elapsed:?}"
+    );
+    assert!(throttled > 0, "20 in {elapsed:?}");
+    let test_env = format!("{describe}&IsTest=true");
+    let (ok, throttled, elapsed) = burst(&mut conn, &|| test_env.clone(), 3);
+    assert!(
+        ok >= 1 && ok <= 1 + refilled(1, elapsed),
+        "{ok} in {elapsed:?}"
+    );
+    assert!(throttled > 0);
+    // Each call has a budget of its own: the others are untouched.
+    for (name, target, _) in &every_call()[..3] {
+        assert_eq!(conn.get(target).code(), 0, "{name}");
+    }
 }

@@ -12,11 +12,7 @@ const MAX_TARGETS: usize = SendCustomCommand::MAX_PER_REQUEST;
 use zego_mock::{App, Delivered, MockServer};
 
 fn delivered(room: &str, from: &str, content: &str) -> Delivered {
-    Delivered {
-        room_id: room.to_owned(),
-        from_user_id: from.to_owned(),
-        content: content.to_owned(),
-    }
+    Delivered::custom_command(room, from, content)
 }
 
 /// The vendor's example request (spec page "请求示例"), with the public parameters of its

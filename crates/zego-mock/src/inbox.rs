@@ -1,0 +1,229 @@
+//! What users receive: the messages delivered to each user of each world, as their
+//! client SDKs would see them, kept within a total budget of entries and bytes.
+
+use serde::{Serialize, Serializer};
+use zego_core::actions::MessageCategory;
+
+use crate::bounded::{Bounded, Weigh};
+use crate::world::WorldKey;
+
+/// The most messages all inboxes keep together; the oldest are dropped first.
+pub const MAX_INBOX_MESSAGES: usize = 100_000;
+
+/// The most bytes all inboxes keep together (the UTF-8 length of each message's text);
+/// the oldest messages are dropped first.
+pub const MAX_INBOX_BYTES: usize = 32 * 1024 * 1024;
+
+/// A message delivered to a user.
+///
+/// ```
+/// use zego_mock::{Delivered, MessageKind};
+/// let message = Delivered::custom_command("room-1", "server", "hello");
+/// assert_eq!(message.kind, MessageKind::CustomCommand);
+/// assert_eq!(
+///     serde_json::to_value(&message)?,
+///     serde_json::json!({"kind": "custom_command", "room_id": "room-1",
+///                        "from_user_id": "server", "content": "hello"}),
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
+pub struct Delivered {
+    /// Which call sent it, with what only that call carries.
+    #[serde(flatten)]
+    pub kind: MessageKind,
+    /// The room it was sent in.
+    pub room_id: String,
+    /// The sender (`FromUserId`, or `UserId` for a broadcast).
+    pub from_user_id: String,
+    /// The decoded `MessageContent`.
+    pub content: String,
+}
+
+/// Which call sent a [`Delivered`] message, and the client SDK callback that receives it.
+/// In JSON, its `"kind"` and fields sit beside the message's own.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum MessageKind {
+    /// `SendCustomCommand` (`onIMRecvCustomCommand`): `"kind": "custom_command"`.
+    CustomCommand,
+    /// `SendBroadcastMessage` (`onIMRecvBroadcastMessage`): `"kind": "broadcast"`.
+    #[non_exhaustive]
+    Broadcast {
+        /// The sender's name (`UserName`; empty when none was sent).
+        from_user_name: String,
+        /// `MessageCategory` (in JSON its number: 1 system, 2 chat).
+        #[serde(serialize_with = "category_number")]
+        category: MessageCategory,
+        /// The `MessageId` the call answered: the room's counter.
+        message_id: u64,
+    },
+}
+
+fn category_number<S: Serializer>(category: &MessageCategory, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u32(category.value())
+}
+
+impl Delivered {
+    /// A `SendCustomCommand` message.
+    pub fn custom_command(
+        room_id: impl Into<String>,
+        from_user_id: impl Into<String>,
+        content: impl Into<String>,
+    ) -> Self {
+        Delivered::new(
+            MessageKind::CustomCommand,
+            room_id.into(),
+            from_user_id.into(),
+            content.into(),
+        )
+    }
+
+    /// A `SendBroadcastMessage` message.
+    pub(crate) fn broadcast(
+        room_id: &str,
+        (from_user_id, from_user_name): (&str, &str),
+        category: MessageCategory,
+        message_id: u64,
+        content: &str,
+    ) -> Self {
+        let kind = MessageKind::Broadcast {
+            from_user_name: from_user_name.to_owned(),
+            category,
+            message_id,
+        };
+        Delivered::new(
+            kind,
+            room_id.to_owned(),
+            from_user_id.to_owned(),
+            content.to_owned(),
+        )
+    }
+
+    fn new(kind: MessageKind, room_id: String, from_user_id: String, content: String) -> Self {
+        Delivered {
+            kind,
+            room_id,
+            from_user_id,
+            content,
+        }
+    }
+}
+
+/// One message in one user's inbox.
+#[derive(Debug)]
+struct Stored {
+    world: WorldKey,
+    user_id: String,
+    message: Delivered,
+}
+
+impl Weigh for Stored {
+    fn bytes(&self) -> usize {
+        let kind = match &self.message.kind {
+            MessageKind::CustomCommand => 0,
+            MessageKind::Broadcast { from_user_name, .. } => from_user_name.len(),
+        };
+        self.user_id.len()
+            + self.message.room_id.len()
+            + self.message.from_user_id.len()
+            + self.message.content.len()
+            + kind
+    }
+}
+
+/// Every inbox of every world, in one store in delivery order.
+#[derive(Debug)]
+pub(crate) struct Inboxes {
+    kept: Bounded<Stored>,
+}
+
+impl Inboxes {
+    pub(crate) fn new(max_messages: usize, max_bytes: usize) -> Self {
+        Inboxes {
+            kept: Bounded::new(max_messages, max_bytes),
+        }
+    }
+
+    pub(crate) fn deliver(&mut self, world: WorldKey, user_id: &str, message: Delivered) {
+        self.kept.push(Stored {
+            world,
+            user_id: user_id.to_owned(),
+            message,
+        });
+    }
+
+    /// The messages `user_id` of `world` received, in delivery order.
+    pub(crate) fn of(&self, world: WorldKey, user_id: &str) -> Vec<Delivered> {
+        self.kept
+            .iter()
+            .filter(|stored| stored.world == world && stored.user_id == user_id)
+            .map(|stored| stored.message.clone())
+            .collect()
+    }
+
+    /// How many messages, and how many bytes, all inboxes keep.
+    #[cfg(test)]
+    pub(crate) fn size(&self) -> (usize, usize) {
+        (self.kept.len(), self.kept.bytes())
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.kept.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WORLD: WorldKey = WorldKey {
+        app_id: 1,
+        test_env: false,
+    };
+
+    #[test]
+    fn inboxes_are_per_world_and_user_and_bounded_together() {
+        let mut inboxes = Inboxes::new(100, 40);
+        let other = WorldKey {
+            app_id: 1,
+            test_env: true,
+        };
+        let message = |content: &str| Delivered::custom_command("r", "f", content);
+        // Each counts 1 (user) + 1 (room) + 1 (sender) + 5 (content) = 8 bytes.
+        inboxes.deliver(WORLD, "a", message("one.."));
+        inboxes.deliver(other, "a", message("two.."));
+        inboxes.deliver(WORLD, "b", message("three"));
+        assert_eq!(inboxes.of(WORLD, "a"), [message("one..")]);
+        assert_eq!(inboxes.of(other, "a"), [message("two..")]);
+        assert_eq!(inboxes.size(), (3, 24));
+        for n in 0..3 {
+            inboxes.deliver(WORLD, "b", message(&format!("more{n}")));
+        }
+        // 48 bytes would be over 40: the oldest, in any inbox, went first.
+        assert!(inboxes.of(WORLD, "a").is_empty());
+        assert_eq!(inboxes.of(other, "a"), [message("two..")]);
+        assert_eq!(inboxes.size(), (5, 40));
+        inboxes.deliver(WORLD, "b", message("last."));
+        assert!(inboxes.of(other, "a").is_empty());
+        assert_eq!(inboxes.of(WORLD, "b").len(), 5);
+    }
+
+    #[test]
+    fn a_broadcast_counts_its_sender_name_and_shows_its_fields() {
+        let message = Delivered::broadcast("r", ("u", "Uma"), MessageCategory::System, 3, "hi");
+        let stored = Stored {
+            world: WORLD,
+            user_id: "v".into(),
+            message,
+        };
+        assert_eq!(stored.bytes(), 1 + 1 + 1 + 2 + 3);
+        assert_eq!(
+            serde_json::to_value(&stored.message).unwrap(),
+            serde_json::json!({"kind": "broadcast", "room_id": "r", "from_user_id": "u",
+                "from_user_name": "Uma", "category": 1, "message_id": 3, "content": "hi"})
+        );
+    }
+}
