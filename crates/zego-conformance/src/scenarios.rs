@@ -295,10 +295,15 @@ pub fn broadcast_reaches_the_room_but_the_sender<T: TestClient>() {
     assert_eq!(second.data.message_id, Some(2), "a counter per room");
     let bob = mock.inbox("bob");
     assert_eq!(bob.len(), 2);
-    assert!(
-        bob.iter()
-            .all(|d| d.kind == MessageKind::Broadcast && d.room_id == "room-1")
-    );
+    assert!(bob.iter().all(|d| d.room_id == "room-1"));
+    let ids: Vec<u64> = bob
+        .iter()
+        .map(|d| match &d.kind {
+            MessageKind::Broadcast { message_id, .. } => *message_id,
+            other => panic!("not a broadcast: {other:?}"),
+        })
+        .collect();
+    assert_eq!(ids, [1, 2]);
     assert_eq!(bob[1].content, "maintenance + 你好");
     assert_eq!(
         contents(&mock, "alice"),
