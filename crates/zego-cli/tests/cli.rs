@@ -1000,42 +1000,45 @@ fn batched_calls_fan_out_and_merge() {
     assert_eq!(sizes, [10, 2, 5, 2]);
 }
 
+/// The new calls against the mock: what each one did shows in the mock's world.
 #[test]
-fn calls_this_mock_does_not_implement_fail_with_100000007_and_exit_1() {
-    // Once the mock implements them, these calls succeed: see the scripted tests above
-    // for the success path.
+fn every_call_acts_on_the_mocks_world() {
     let mock = mock();
-    let items = [json!([]), json!(["alice"]), json!(["room"])];
-    for (args, items) in EVERY_CALL[1..].iter().zip(items) {
+    let json = |args: &[&str]| {
         let out = call(&mock.base_url(), &[args, &["--json"][..]].concat());
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
-        let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
-        assert_eq!(v["done"], false);
-        assert_eq!(v["data"], Value::Null, "no request succeeded");
-        assert_eq!(v["request_ids"], json!([]));
-        let failed = &v["failed_requests"][0];
-        assert_eq!(failed["items"], items, "{args:?}");
-        assert_eq!(failed["error"]["code"], 100000007);
-        assert_eq!(failed["error"]["meaning"], "Action is unknown");
-        assert!(
-            failed["error"]["request_id"]
-                .as_str()
-                .is_some_and(|id| !id.is_empty())
-        );
-        assert_eq!(failed["error"]["attempts"], 1, "not retried");
-        assert_eq!(failed["error"]["may_have_taken_effect"], false);
-
-        let out = call(&mock.base_url(), args);
-        assert_eq!(out.status.code(), Some(1));
-        assert!(stdout(&out).is_empty());
-        let err = stderr(&out);
-        assert!(err.contains("100000007 (Action is unknown)"), "{err}");
-        assert!(
-            err.contains("hint: the server does not know this call"),
-            "{err}"
-        );
-    }
-    assert_eq!(mock.requests().len(), 6);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        serde_json::from_slice::<Value>(&out.stdout).expect("one JSON object")
+    };
+    // A broadcast reaches alice and bob (not the sender), with its MessageId.
+    let v = json(EVERY_CALL[1]);
+    assert_eq!(v["data"], json!({"MessageId": 1}));
+    assert_eq!(v["done"], true);
+    assert_eq!(contents(&mock, "alice"), ["hi"]);
+    assert_eq!(contents(&mock, "bob"), ["hi"]);
+    // Two users online in the room, then alice is kicked, then one.
+    let v = json(EVERY_CALL[3]);
+    assert_eq!(v["data"]["UserCountList"][0]["UserCount"], 2);
+    let v = json(EVERY_CALL[2]);
+    assert_eq!(v["data"], Value::Null, "KickoutUser has no Data");
+    assert_eq!(v["calls"], 1);
+    let alice = mock
+        .rooms()
+        .into_iter()
+        .flat_map(|r| r.users)
+        .find(|u| u.user_id == "alice")
+        .expect("alice is known");
+    assert!(!alice.online, "kicked");
+    let v = json(EVERY_CALL[3]);
+    assert_eq!(v["data"]["UserCountList"][0]["UserCount"], 1);
+    // A kick in a room nobody is in: 50001, exit 1, with its meaning and a hint.
+    let out = call(
+        &mock.base_url(),
+        &["kickout-user", "--room", "empty", "--user", "x"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("50001"), "{err}");
+    assert_eq!(mock.requests().len(), 5);
 }
 
 #[test]

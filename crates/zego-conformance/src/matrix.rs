@@ -108,7 +108,7 @@ pub struct Run {
     pub outcome: Outcome,
     /// Requests the mock logged.
     pub requests: Count,
-    /// How often the call took effect ([`Request::effect`]).
+    /// How often the call took effect (copies delivered to alice, or 1 when she was kicked).
     pub delivered: Count,
     /// How long to wait after the call returns before looking at the mock (for a request
     /// the mock is still working on).
