@@ -1,6 +1,6 @@
 //! Command-line arguments: the top level, the flags every call shares, and `zego sign`.
-//! Each call's own flags are in [`crate::calls`]; `zego token` has its own in
-//! [`crate::token`].
+//! Each call's own flags are in [`crate::calls`]; `zego token` and `zego callbacks` have
+//! theirs in [`crate::token`] and [`crate::callbacks`].
 
 use std::fmt;
 use std::io::Read;
@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use zego_core::{AppId, Nonce, Region, ServerSecret};
 
+use crate::callbacks::CallbacksCommand;
 use crate::runner::usage_error;
 use crate::token::TokenArgs;
 
@@ -35,7 +36,8 @@ Prefer the environment for the secret: command lines are visible to other proces
 pub fn top_help() -> String {
     format!(
         "{CALL_HELP}\n\n\
-         zego token and zego token decode have exit codes of their own: see their --help."
+         zego token, zego token decode and zego callbacks have exit codes of their own: see\n\
+         their --help."
     )
 }
 
@@ -45,8 +47,8 @@ pub fn top_help() -> String {
 #[command(
     name = "zego",
     version,
-    about = "Call the ZEGO server API, sign requests, make and read login tokens, and run a \
-             local demo"
+    about = "Call the ZEGO server API, sign requests, make and read login tokens, sign, verify \
+             and receive server callbacks, and run a local demo"
 )]
 pub struct Cli {
     /// What to do.
@@ -63,6 +65,13 @@ pub enum Command {
     /// Make a login token (Token04) for a client, or read one with `zego token decode`.
     #[command(display_order = 101)]
     Token(TokenArgs),
+    /// Sign, verify or receive ZEGO's server callbacks.
+    #[command(display_order = 102)]
+    Callbacks {
+        /// What to do with callbacks.
+        #[command(subcommand)]
+        command: CallbacksCommand,
+    },
     /// Start a local ZEGO (zego-mock) and call it through the real client; needs no
     /// credentials and no network.
     #[command(display_order = 103)]

@@ -18,7 +18,7 @@ pub const CALLS: &[Entry] = &[
     Entry::batched::<DescribeUserNumArgs>(),
 ];
 
-/// The whole `zego` command: the calls, then `sign`, `token` and `demo`.
+/// The whole `zego` command: the calls, then `sign`, `token`, `callbacks` and `demo`.
 pub fn command() -> clap::Command {
     let calls = CALLS.iter().map(Entry::command);
     Cli::command().subcommands(calls).after_help(top_help())
@@ -35,6 +35,7 @@ pub fn dispatch(matches: &ArgMatches) -> u8 {
     match cli.command {
         Command::Sign(args) => crate::sign::run(args),
         Command::Token(args) => crate::token::run(args),
+        Command::Callbacks { command } => crate::callbacks::run(command),
         Command::Demo => crate::demo::run(),
     }
 }

@@ -1,11 +1,14 @@
 //! `zego`: call the ZEGO server API from a shell, compute signatures, make and read login
-//! tokens, and run a local demo against `zego-mock`.
+//! tokens, sign, verify and receive server callbacks, and run a local demo against
+//! `zego-mock`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod args;
+mod callbacks;
 mod calls;
 mod demo;
+mod listen;
 mod output;
 mod runner;
 mod sign;
@@ -17,7 +20,8 @@ use std::process::ExitCode;
 pub(crate) mod exit {
     /// Done: every request succeeded and reached every element it names.
     pub const OK: u8 = 0;
-    /// An API or transport error; a token that does not decode.
+    /// An API or transport error; a token that does not decode; a callback signature that
+    /// does not verify.
     pub const FAILED: u8 = 1;
     /// A usage or validation error: nothing was sent.
     pub const USAGE: u8 = 2;
