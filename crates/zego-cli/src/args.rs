@@ -1,12 +1,17 @@
 //! Command-line arguments: the top level, the flags every call shares, and `zego sign`.
-//! Each call's own flags are in [`crate::calls`].
+//! Each call's own flags are in [`crate::calls`]; `zego token` and `zego callbacks` have
+//! theirs in [`crate::token`] and [`crate::callbacks`].
 
 use std::fmt;
 use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use zego_core::{AppId, Nonce, Region};
+use zego_core::{AppId, Nonce, Region, ServerSecret};
+
+use crate::callbacks::CallbacksCommand;
+use crate::runner::usage_error;
+use crate::token::TokenArgs;
 
 /// The end of every call's `--help`: the exit codes, the JSON output and the credentials.
 pub const CALL_HELP: &str = "\
@@ -26,13 +31,24 @@ With --json, one object, the same for every call:
 Credentials come from --app-id/--server-secret or from ZEGO_APP_ID/ZEGO_SERVER_SECRET.
 Prefer the environment for the secret: command lines are visible to other processes.";
 
-/// The `zego` command, without its calls: [`crate::calls::command`] adds them.
+/// The end of `zego --help`: the calls' exit codes, JSON and credentials, and where the
+/// other subcommands' exit codes are.
+pub fn top_help() -> String {
+    format!(
+        "{CALL_HELP}\n\n\
+         zego token, zego token decode and zego callbacks have exit codes of their own: see\n\
+         their --help."
+    )
+}
+
+/// The `zego` command, without its calls: [`crate::calls::command`] adds them, and the
+/// end of the help ([`top_help`]).
 #[derive(Debug, Parser)]
 #[command(
     name = "zego",
     version,
-    about = "Call the ZEGO server API, sign requests, and run a local demo",
-    after_help = CALL_HELP
+    about = "Call the ZEGO server API, sign requests, make and read login tokens, sign, verify \
+             and receive server callbacks, and run a local demo"
 )]
 pub struct Cli {
     /// What to do.
@@ -46,18 +62,26 @@ pub enum Command {
     /// Compute a request signature (to compare with another implementation).
     #[command(display_order = 100)]
     Sign(SignArgs),
+    /// Make a login token (Token04) for a client, or read one with `zego token decode`.
+    #[command(display_order = 101)]
+    Token(TokenArgs),
+    /// Sign, verify or receive ZEGO's server callbacks.
+    #[command(display_order = 102)]
+    Callbacks {
+        /// What to do with callbacks.
+        #[command(subcommand)]
+        command: CallbacksCommand,
+    },
     /// Start a local ZEGO (zego-mock) and call it through the real client; needs no
     /// credentials and no network.
-    #[command(display_order = 101)]
+    #[command(display_order = 103)]
     Demo,
 }
 
-/// The application's credentials.
+/// The ServerSecret, from the command line or the environment. Its `Debug` output leaves
+/// the secret out.
 #[derive(Args)]
-pub struct Credentials {
-    /// The AppId from the ZEGO console.
-    #[arg(long, env = "ZEGO_APP_ID", value_name = "N")]
-    pub app_id: AppId,
+pub struct ServerSecretArg {
     /// The ServerSecret from the ZEGO console (prefer the environment variable).
     #[arg(
         long,
@@ -68,12 +92,30 @@ pub struct Credentials {
     pub server_secret: String,
 }
 
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("app_id", &self.app_id)
-            .finish_non_exhaustive()
+impl ServerSecretArg {
+    /// The secret, checked; a usage error (exit code 2) names what is wrong, never the
+    /// secret.
+    pub fn secret(&self) -> Result<ServerSecret, u8> {
+        ServerSecret::new(self.server_secret.as_str())
+            .map_err(|e| usage_error(format!("{e} (from --server-secret or ZEGO_SERVER_SECRET)")))
     }
+}
+
+impl fmt::Debug for ServerSecretArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ServerSecretArg([redacted])")
+    }
+}
+
+/// The application's credentials.
+#[derive(Debug, Args)]
+pub struct Credentials {
+    /// The AppId from the ZEGO console.
+    #[arg(long, env = "ZEGO_APP_ID", value_name = "N")]
+    pub app_id: AppId,
+    /// The ServerSecret.
+    #[command(flatten)]
+    pub secret: ServerSecretArg,
 }
 
 /// The flags every call shares: credentials, where to send, and how to report.

@@ -7,7 +7,7 @@ use zego_core::actions::{
     DescribeUserNum, KickoutUser, MessageCategory, SendBroadcastMessage, SendCustomCommand,
 };
 
-use crate::args::{Cli, Message};
+use crate::args::{Cli, Command, Message, top_help};
 use crate::runner::{CallArgs, Entry};
 
 /// Every call the command makes: one subcommand each, named after the call in kebab case.
@@ -18,10 +18,10 @@ pub const CALLS: &[Entry] = &[
     Entry::batched::<DescribeUserNumArgs>(),
 ];
 
-/// The whole `zego` command: the calls, then `sign` and `demo`.
+/// The whole `zego` command: the calls, then `sign`, `token`, `callbacks` and `demo`.
 pub fn command() -> clap::Command {
     let calls = CALLS.iter().map(Entry::command);
-    Cli::command().subcommands(calls)
+    Cli::command().subcommands(calls).after_help(top_help())
 }
 
 /// Runs the subcommand of `matches`; returns the exit code.
@@ -33,8 +33,10 @@ pub fn dispatch(matches: &ArgMatches) -> u8 {
     }
     let cli = Cli::from_arg_matches(matches).unwrap_or_else(|e| e.exit());
     match cli.command {
-        crate::args::Command::Sign(args) => crate::sign::run(args),
-        crate::args::Command::Demo => crate::demo::run(),
+        Command::Sign(args) => crate::sign::run(args),
+        Command::Token(args) => crate::token::run(args),
+        Command::Callbacks { command } => crate::callbacks::run(command),
+        Command::Demo => crate::demo::run(),
     }
 }
 

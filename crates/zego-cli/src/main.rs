@@ -1,14 +1,18 @@
-//! `zego`: call the ZEGO server API from a shell, compute signatures, and run a local demo
-//! against `zego-mock`.
+//! `zego`: call the ZEGO server API from a shell, compute signatures, make and read login
+//! tokens, sign, verify and receive server callbacks, and run a local demo against
+//! `zego-mock`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod args;
+mod callbacks;
 mod calls;
 mod demo;
+mod listen;
 mod output;
 mod runner;
 mod sign;
+mod token;
 
 use std::process::ExitCode;
 
@@ -16,12 +20,15 @@ use std::process::ExitCode;
 pub(crate) mod exit {
     /// Done: every request succeeded and reached every element it names.
     pub const OK: u8 = 0;
-    /// An API or transport error.
+    /// An API or transport error; a token that does not decode; a callback signature that
+    /// does not verify.
     pub const FAILED: u8 = 1;
     /// A usage or validation error: nothing was sent.
     pub const USAGE: u8 = 2;
     /// The call succeeded, but some elements (users not online) were not reached.
     pub const PARTIAL: u8 = 3;
+    /// `zego token decode`: the token decodes, but has expired.
+    pub const EXPIRED: u8 = 3;
 }
 
 fn main() -> ExitCode {

@@ -236,9 +236,7 @@ fn invalid(error: ValidationError) -> u8 {
 
 /// The credentials, checked.
 pub fn credentials(c: &Credentials) -> Result<(AppId, ServerSecret), u8> {
-    let secret = ServerSecret::new(c.server_secret.as_str())
-        .map_err(|e| usage_error(format!("{e} (from --server-secret or ZEGO_SERVER_SECRET)")))?;
-    Ok((c.app_id, secret))
+    Ok((c.app_id, c.secret.secret()?))
 }
 
 /// The nonce and timestamp given, or 8 random bytes and the time now.
