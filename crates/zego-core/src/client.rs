@@ -39,6 +39,24 @@ pub struct ClientOptions {
     pub timeout: Duration,
 }
 
+/// What a transport's client shares between its clones (behind one `Arc`): the options
+/// every call uses and the transport's HTTP stack. Its `Debug` shows the options (the
+/// secret redacted), never the stack.
+pub struct Shared<H> {
+    /// The options.
+    pub options: ClientOptions,
+    /// The transport's HTTP stack, which carries the exchanges ([`Transport`](crate::Transport)).
+    pub http: H,
+}
+
+impl<H> fmt::Debug for Shared<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A transport's client, built from [`ClientOptions`].
 pub trait BuildClient: Sized {
     /// Adds the transport's HTTP stack to the options.

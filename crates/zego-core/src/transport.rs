@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use crate::action::Action;
 use crate::batch::{Batched, FanOut, FanOutReply, Progress};
-use crate::client::ClientOptions;
+use crate::client::Shared;
 use crate::driver::{Call, Step};
 use crate::error::{Error, TransportFailure, ValidationError};
 use crate::host::Host;
@@ -36,20 +36,21 @@ pub trait Transport {
     fn sleep_until(&self, deadline: Instant) -> impl Future<Output = ()>;
 }
 
-/// Runs one call to its end through `transport`: validation before any I/O, a slot from
+/// Runs one call to its end through the client's transport (`client.http`), with the
+/// client's options: validation before any I/O, a slot from
 /// the client's budgets, a fresh signature per attempt, and the retry policy. `host` gives
 /// the wall clock and random bytes.
 pub async fn run<T, H, A>(
-    options: &ClientOptions,
-    transport: &T,
+    client: &Shared<T>,
     host: &mut H,
     action: A,
 ) -> Result<Reply<A::Data>, Error>
 where
-    T: Transport + ?Sized,
+    T: Transport,
     H: Host + ?Sized,
     A: Action,
 {
+    let (options, transport) = (&client.options, &client.http);
     let drive = async move {
         let mut call = Call::new(&options.config, &*options.limiter, action)?;
         loop {
@@ -80,21 +81,20 @@ where
 /// the client's budgets), and merges their results. The call is checked once, before
 /// anything is sent. `progress` is told after each request.
 pub async fn run_fan_out<T, H, B>(
-    options: &ClientOptions,
-    transport: &T,
+    client: &Shared<T>,
     host: &mut H,
     call: B,
     mut progress: impl FnMut(Progress),
 ) -> Result<FanOutReply<B::Merged>, ValidationError>
 where
-    T: Transport + ?Sized,
+    T: Transport,
     H: Host + ?Sized,
     B: Batched,
 {
     let mut fan_out = FanOut::new(call)?;
     let all = async move {
         while let Some(call) = fan_out.next_call() {
-            let result = run(options, transport, &mut *host, call).await;
+            let result = run(client, &mut *host, call).await;
             fan_out.record(result);
             progress(fan_out.progress());
         }
@@ -157,16 +157,22 @@ mod tests {
         }
     }
 
-    fn options() -> ClientOptions {
-        struct Options(ClientOptions);
+    fn client(answers: Vec<Exchange>) -> Shared<Scripted> {
+        struct Options(crate::ClientOptions);
         impl crate::BuildClient for Options {
-            fn build_client(options: ClientOptions) -> Result<Self, crate::BuildError> {
+            fn build_client(options: crate::ClientOptions) -> Result<Self, crate::BuildError> {
                 Ok(Options(options))
             }
         }
         let builder: ClientBuilder<Options> =
             ClientBuilder::new(AppId::new(1), ServerSecret::new("secret").unwrap());
-        builder.no_rate_limit().build().unwrap().0
+        Shared {
+            options: builder.no_rate_limit().build().unwrap().0,
+            http: Scripted {
+                answers: RefCell::new(answers),
+                sent: RefCell::new(Vec::new()),
+            },
+        }
     }
 
     fn body(code: i64) -> Exchange {
@@ -178,34 +184,27 @@ mod tests {
 
     #[test]
     fn a_call_runs_to_its_end() {
-        let transport = Scripted {
-            answers: RefCell::new(vec![body(50013), body(0)]),
-            sent: RefCell::new(Vec::new()),
-        };
+        let client = client(vec![body(50013), body(0)]);
         let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 1);
         let command = SendCustomCommand::to_users("r", "f", ["a"], "x");
-        let reply = block_on_ready(run(&options(), &transport, &mut host, command)).unwrap();
+        let reply = block_on_ready(run(&client, &mut host, command)).unwrap();
         assert_eq!(reply.attempts, 2);
-        assert_eq!(transport.sent.borrow().len(), 2);
+        assert_eq!(client.http.sent.borrow().len(), 2);
         // An invalid call sends nothing.
         let invalid = SendCustomCommand::to_room("", "f", "x");
-        let err = block_on_ready(run(&options(), &transport, &mut host, invalid)).unwrap_err();
+        let err = block_on_ready(run(&client, &mut host, invalid)).unwrap_err();
         assert_eq!(err.attempts(), 0);
-        assert_eq!(transport.sent.borrow().len(), 2);
+        assert_eq!(client.http.sent.borrow().len(), 2);
     }
 
     #[test]
     fn a_fan_out_runs_every_request_and_reports_progress() {
-        let transport = Scripted {
-            answers: RefCell::new(vec![body(0), body(2), body(0)]),
-            sent: RefCell::new(Vec::new()),
-        };
+        let client = client(vec![body(0), body(2), body(0)]);
         let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 1);
         let users: Vec<String> = (0..12).map(|i| format!("u{i}")).collect();
         let mut seen = Vec::new();
         let reply = block_on_ready(run_fan_out(
-            &options(),
-            &transport,
+            &client,
             &mut host,
             KickoutUser::new("r", users.clone()),
             |p| seen.push((p.done, p.total)),
@@ -219,7 +218,7 @@ mod tests {
             reply.failed_chunks[0].error.code(),
             Some(ReturnCode::PARAMETER_ERROR)
         );
-        let sent = transport.sent.borrow();
+        let sent = client.http.sent.borrow();
         assert!(
             sent[2].contains("UserId[]=u10&UserId[]=u11&"),
             "{}",

@@ -1,6 +1,5 @@
 //! [`Client`] and its builder.
 
-use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,7 +13,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use zego_core::{
     Action, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error, Exchange,
-    FanOutReply, MAX_BODY_BYTES, Progress, Reply, ServerSecret, SystemHost, Transport,
+    FanOutReply, MAX_BODY_BYTES, Progress, Reply, ServerSecret, Shared, SystemHost, Transport,
     TransportFailure, ValidationError, error_chain, run, run_fan_out,
 };
 
@@ -34,22 +33,15 @@ type HttpClient = HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>;
 /// [`Batched`] call). Both run the core's loops ([`zego_core::run`]): validation before
 /// any I/O, a fresh signature per attempt, pacing by the shared budgets, and retries by
 /// the [`RetryPolicy`](zego_core::RetryPolicy).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
-    inner: Arc<Inner>,
+    inner: Arc<Shared<Http>>,
 }
 
-struct Inner {
-    options: ClientOptions,
-    http: HttpClient,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("options", &self.inner.options)
-            .finish_non_exhaustive()
-    }
+/// The HTTP stack: hyper's pooled client, and the attempt timeout.
+struct Http {
+    client: HttpClient,
+    timeout: Duration,
 }
 
 /// Builds a [`Client`]; see [`Client::builder`].
@@ -73,7 +65,7 @@ impl Client {
     where
         A: Action + Send,
     {
-        run(&self.inner.options, &*self.inner, &mut SystemHost, action).await
+        run(&self.inner, &mut SystemHost, action).await
     }
 
     /// Makes a call whose list may be longer than one request takes, as requests paced by
@@ -96,18 +88,11 @@ impl Client {
     where
         B: Batched + Send,
     {
-        run_fan_out(
-            &self.inner.options,
-            &*self.inner,
-            &mut SystemHost,
-            call,
-            progress,
-        )
-        .await
+        run_fan_out(&self.inner, &mut SystemHost, call, progress).await
     }
 }
 
-impl Transport for Inner {
+impl Transport for Http {
     fn sleep_until(&self, deadline: Instant) -> impl Future<Output = ()> {
         tokio::time::sleep_until(tokio::time::Instant::from_std(deadline))
     }
@@ -117,7 +102,7 @@ impl Transport for Inner {
     async fn exchange(&self, request: http::Request<Vec<u8>>) -> Exchange {
         let request = request.map(|body| Full::new(Bytes::from(body)));
         let exchange = async {
-            let response = self.http.request(request).await.map_err(|e| {
+            let response = self.client.request(request).await.map_err(|e| {
                 // The outer error only names its kind ("client error (Connect)"). hyper's
                 // and hyper-util's errors never carry the URL (which holds the signature).
                 let cause =
@@ -140,11 +125,11 @@ impl Transport for Inner {
                 })?;
             Ok((status, body))
         };
-        match tokio::time::timeout(self.options.timeout, exchange).await {
+        match tokio::time::timeout(self.timeout, exchange).await {
             Ok(outcome) => outcome,
             Err(_) => Err(TransportFailure::maybe_sent(format!(
                 "no complete response within the attempt timeout of {:?}",
-                self.options.timeout
+                self.timeout
             ))),
         }
     }
@@ -188,12 +173,16 @@ impl BuildClient for Client {
             .with_provider_and_native_roots(provider)
             .map_err(|e| BuildError::Tls(e.to_string().to_lowercase()))?;
         let connector = tls.https_or_http().enable_http1().wrap_connector(tcp);
-        let http = HyperClient::builder(TokioExecutor::new())
+        let client = HyperClient::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build(connector);
+        let http = Http {
+            client,
+            timeout: options.timeout,
+        };
         Ok(Client {
-            inner: Arc::new(Inner { options, http }),
+            inner: Arc::new(Shared { options, http }),
         })
     }
 }

@@ -1,6 +1,5 @@
 //! [`Client`] and its builder.
 
-use std::fmt;
 use std::future::{Future, ready};
 use std::io::{self, Read};
 use std::sync::Arc;
@@ -12,7 +11,7 @@ use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::transport::DefaultConnector;
 use zego_core::{
     Action, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error, Exchange,
-    FanOutReply, MAX_BODY_BYTES, Progress, Reply, ServerSecret, SystemHost, Transport,
+    FanOutReply, MAX_BODY_BYTES, Progress, Reply, ServerSecret, Shared, SystemHost, Transport,
     TransportFailure, ValidationError, block_on_ready, error_chain, run, run_fan_out,
 };
 
@@ -31,22 +30,15 @@ const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// [`Batched`] call). Both run the core's loops ([`zego_core::run`]): validation before
 /// any I/O, a fresh signature per attempt, pacing by the shared budgets, and retries by
 /// the [`RetryPolicy`](zego_core::RetryPolicy).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
-    inner: Arc<Inner>,
+    inner: Arc<Shared<Http>>,
 }
 
-struct Inner {
-    options: ClientOptions,
+/// The HTTP stack: ureq's agent (its global timeout is the attempt timeout).
+struct Http {
     agent: Agent,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("options", &self.inner.options)
-            .finish_non_exhaustive()
-    }
+    timeout: Duration,
 }
 
 /// Builds a [`Client`]; see [`Client::builder`].
@@ -68,12 +60,7 @@ impl Client {
     /// blocks the thread until then. A call that fails validation returns
     /// [`Error::Invalid`] before anything is sent.
     pub fn call<A: Action>(&self, action: A) -> Result<Reply<A::Data>, Error> {
-        block_on_ready(run(
-            &self.inner.options,
-            &*self.inner,
-            &mut SystemHost,
-            action,
-        ))
+        block_on_ready(run(&self.inner, &mut SystemHost, action))
     }
 
     /// Makes a call whose list may be longer than one request takes, as requests paced by
@@ -90,19 +77,13 @@ impl Client {
         call: B,
         progress: impl FnMut(Progress),
     ) -> Result<FanOutReply<B::Merged>, ValidationError> {
-        block_on_ready(run_fan_out(
-            &self.inner.options,
-            &*self.inner,
-            &mut SystemHost,
-            call,
-            progress,
-        ))
+        block_on_ready(run_fan_out(&self.inner, &mut SystemHost, call, progress))
     }
 }
 
 /// The blocking side of the core's loops: each method does its I/O when called and
 /// returns a ready future.
-impl Transport for Inner {
+impl Transport for Http {
     fn sleep_until(&self, deadline: Instant) -> impl Future<Output = ()> {
         std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
         ready(())
@@ -113,7 +94,7 @@ impl Transport for Inner {
     }
 }
 
-impl Inner {
+impl Http {
     /// One exchange: send, then read the body up to the core's cap plus one byte, all
     /// within the attempt timeout (ureq's global timeout).
     fn exchange_now(
@@ -123,7 +104,7 @@ impl Inner {
         let response = self
             .agent
             .run(request)
-            .map_err(|e| classify(&e, self.options.timeout))?;
+            .map_err(|e| classify(&e, self.timeout))?;
         let status = response.status().as_u16();
         tracing::trace!(status, "response head received");
         let mut body = Vec::new();
@@ -232,8 +213,12 @@ impl BuildClient for Client {
             DefaultConnector::new(),
             CachingResolver::default(),
         );
+        let http = Http {
+            agent,
+            timeout: options.timeout,
+        };
         Ok(Client {
-            inner: Arc::new(Inner { options, agent }),
+            inner: Arc::new(Shared { options, http }),
         })
     }
 }
@@ -246,7 +231,7 @@ mod tests {
     fn the_agent_follows_no_redirect_and_no_proxy() {
         let secret = ServerSecret::new("0123456789abcdef0123456789abcdef").unwrap();
         let client = Client::builder(AppId::new(7), secret).build().unwrap();
-        let agent = client.inner.agent.config();
+        let agent = client.inner.http.agent.config();
         assert!(!agent.http_status_as_error());
         assert_eq!(agent.max_redirects(), 0);
         assert!(agent.proxy().is_none());
