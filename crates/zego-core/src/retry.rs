@@ -58,6 +58,7 @@ impl Default for RetryPolicy {
 
 /// What to do after an attempt that did not succeed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Decision {
     /// Stop with this attempt's error.
     Stop,
@@ -67,6 +68,7 @@ pub enum Decision {
 
 /// What an attempt ended with, as the policy sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AttemptOutcome {
     /// The server answered with a non-zero code of this class.
     Code(CodeClass),
