@@ -399,6 +399,7 @@ mod tests {
         let failed = Outcome::of_call::<SendBroadcastMessage>(Err(Error::Response {
             attempts: 1,
             source: ResponseError::Api(api),
+            effect_before: false,
         }));
         assert_eq!(failed.exit_code(), exit::FAILED);
         assert_eq!(failed.to_text(), "");

@@ -196,7 +196,9 @@ pub fn tls_handshake_failure_is_not_sent<T: TestClient>() {
     let text = error.to_string();
     eprintln!("tls: {text}");
     match &error {
-        Error::Transport { source, attempts } => {
+        Error::Transport {
+            source, attempts, ..
+        } => {
             assert!(!source.may_have_been_sent, "{text}");
             assert_eq!(*attempts, 3, "{text}");
         }

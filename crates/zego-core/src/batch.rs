@@ -200,6 +200,7 @@ impl<B: Batched> FanOut<B> {
             self.record(Err(Error::Transport {
                 attempts: 0,
                 source: TransportFailure::maybe_sent("the outcome of the request was not recorded"),
+                effect_before: false,
             }));
         }
         if self.reply.calls >= self.total {
@@ -238,6 +239,7 @@ impl<B: Batched> FanOut<B> {
                                 request_id: reply.request_id,
                                 reason,
                             },
+                            effect_before: false,
                         },
                     }),
                 }
@@ -256,6 +258,7 @@ impl<B: Batched> FanOut<B> {
             self.record(Err(Error::Transport {
                 attempts: 0,
                 source: TransportFailure::not_sent("the fan-out stopped before this request"),
+                effect_before: false,
             }));
         }
         self.reply
@@ -307,6 +310,7 @@ mod tests {
                 1 => f.record(Err(Error::Transport {
                     attempts: 3,
                     source: TransportFailure::not_sent("refused"),
+                    effect_before: false,
                 })),
                 _ => f.record(failed(&[])),
             }

@@ -97,6 +97,8 @@ pub struct Call<'c, A: Action> {
     jitter: u64,
     /// The error of the latest attempt that failed and is being retried.
     retrying_after: Option<Error>,
+    /// Whether an attempt so far may have taken effect without the call knowing.
+    effect_before: bool,
 }
 
 impl<'c, A: Action> Call<'c, A> {
@@ -120,6 +122,7 @@ impl<'c, A: Action> Call<'c, A> {
             resigned: false,
             jitter: 0,
             retrying_after: None,
+            effect_before: false,
         })
     }
 
@@ -160,10 +163,12 @@ impl<'c, A: Action> Call<'c, A> {
             State::InFlight => Err(Error::Transport {
                 attempts: self.attempts,
                 source: TransportFailure::maybe_sent("the call was abandoned with a request out"),
+                effect_before: self.effect_before,
             }),
             _ => Err(self.retrying_after.unwrap_or(Error::Transport {
                 attempts: self.attempts,
                 source: TransportFailure::not_sent("the call was abandoned before its request"),
+                effect_before: self.effect_before,
             })),
         }
     }
@@ -262,6 +267,7 @@ impl<'c, A: Action> Call<'c, A> {
                 let error = Error::Response {
                     attempts: self.attempts,
                     source,
+                    effect_before: self.effect_before,
                 };
                 self.after_failure(now, outcome, error);
             }
@@ -282,11 +288,15 @@ impl<'c, A: Action> Call<'c, A> {
         let error = Error::Transport {
             attempts: self.attempts,
             source: failure,
+            effect_before: self.effect_before,
         };
         self.after_failure(now, outcome, error);
     }
 
     fn after_failure(&mut self, now: Instant, outcome: AttemptOutcome, error: Error) {
+        // Whatever the later attempts get, this one may have taken effect: every later
+        // error of the call says so.
+        self.effect_before |= error.may_have_taken_effect();
         let policy = self.config.retry_policy();
         let resign = matches!(outcome, AttemptOutcome::Code(CodeClass::ReSign));
         let decision = policy.decide(
@@ -939,5 +949,40 @@ mod tests {
             Duration::from_millis(1010),
             "the next app slot after the ones reserved"
         );
+    }
+
+    /// With the opt-in, a call whose first attempt may have been delivered and whose last
+    /// attempt got a plain error still says it may have taken effect.
+    #[test]
+    fn an_earlier_attempt_that_may_have_taken_effect_is_not_forgotten() {
+        let opt_in = config().with_retry_policy(RetryPolicy::default().with_unsafe_retries(true));
+        let run = drive(&opt_in, &Unlimited, Instant::now(), |n| {
+            if n == 1 {
+                Outcome::Failure(TransportFailure::maybe_sent("timed out after sending"))
+            } else {
+                code(50013)
+            }
+        });
+        let err = run.result.unwrap_err();
+        assert_eq!(err.attempts(), 3);
+        assert_eq!(err.code(), Some(ReturnCode::CUSTOM_MESSAGE_SEND_FAILED));
+        assert!(
+            err.may_have_taken_effect(),
+            "attempt 1 may have delivered it"
+        );
+        assert!(
+            err.to_string()
+                .contains("an earlier attempt may have taken effect"),
+            "{err}"
+        );
+        // Nothing of the kind without such an attempt.
+        let run = drive(&opt_in, &Unlimited, Instant::now(), |n| {
+            if n == 1 {
+                Outcome::Failure(TransportFailure::not_sent("refused"))
+            } else {
+                code(50013)
+            }
+        });
+        assert!(!run.result.unwrap_err().may_have_taken_effect());
     }
 }

@@ -328,21 +328,36 @@ pub enum Error {
     #[error("invalid request, nothing was sent: {0}")]
     Invalid(#[from] ValidationError),
     /// The last attempt got a response that is not a success.
-    #[error("{source} (after {attempts} attempt{})", plural(*.attempts))]
+    #[error("{source} (after {attempts} attempt{}){}", plural(*.attempts), earlier(*.effect_before))]
     Response {
         /// How many requests were sent.
         attempts: u32,
         /// What the last response said.
         source: ResponseError,
+        /// An earlier attempt of the call may have taken effect: its request may have
+        /// reached the server (a timeout, a dropped connection) before the call was
+        /// retried.
+        effect_before: bool,
     },
     /// The last attempt got no response.
-    #[error("transport failure: {source} (after {attempts} attempt{})", plural(*.attempts))]
+    #[error("transport failure: {source} (after {attempts} attempt{}){}", plural(*.attempts), earlier(*.effect_before))]
     Transport {
         /// How many requests were tried.
         attempts: u32,
         /// What the transport reported for the last attempt.
         source: TransportFailure,
+        /// An earlier attempt of the call may have taken effect (see
+        /// [`Error::Response`]).
+        effect_before: bool,
     },
+}
+
+fn earlier(effect_before: bool) -> &'static str {
+    if effect_before {
+        "; an earlier attempt may have taken effect"
+    } else {
+        ""
+    }
 }
 
 fn plural(n: u32) -> &'static str {
@@ -386,15 +401,23 @@ impl Error {
         }
     }
 
-    /// `true` when the call may have taken effect although it reports an error: the last
-    /// request may have reached the server and no answer says what happened (a timeout,
-    /// a dropped connection, a body that is not the envelope), or the call succeeded but
-    /// its `Data` could not be read.
+    /// `true` when the call may have taken effect although it reports an error: a request
+    /// of the call, the last or an earlier one, may have reached the server and no answer
+    /// says what happened (a timeout, a dropped connection, a body that is not the
+    /// envelope), or the call succeeded but its `Data` could not be read.
     pub fn may_have_taken_effect(&self) -> bool {
         match self {
             Error::Invalid(_) => false,
-            Error::Transport { source, .. } => source.may_have_been_sent,
-            Error::Response { source, .. } => !matches!(source, ResponseError::Api(_)),
+            Error::Transport {
+                source,
+                effect_before,
+                ..
+            } => *effect_before || source.may_have_been_sent,
+            Error::Response {
+                source,
+                effect_before,
+                ..
+            } => *effect_before || !matches!(source, ResponseError::Api(_)),
         }
     }
 }
@@ -456,6 +479,7 @@ mod tests {
         let e = Error::Transport {
             attempts: 3,
             source: TransportFailure::not_sent("connection refused"),
+            effect_before: false,
         };
         assert_eq!(
             e.to_string(),
@@ -470,12 +494,30 @@ mod tests {
                 "signature error",
                 "42",
             )),
+            effect_before: false,
         };
         assert_eq!(
             e.to_string(),
             "zego api error 100000005 (the signature is wrong: check the ServerSecret): \"signature error\" (request id 42) (after 1 attempt)"
         );
         assert_eq!(e.class(), Some(CodeClass::Configuration));
+        let later = Error::Response {
+            attempts: 3,
+            source: ResponseError::Api(ApiError::new(
+                ReturnCode::CUSTOM_MESSAGE_SEND_FAILED,
+                Group::RoomSignalling,
+                "",
+                "7",
+            )),
+            effect_before: true,
+        };
+        assert!(later.may_have_taken_effect(), "an earlier attempt may have");
+        assert!(
+            later
+                .to_string()
+                .ends_with("(after 3 attempts); an earlier attempt may have taken effect"),
+            "{later}"
+        );
         let auth = ApiError::new(ReturnCode::new(3), Group::MediaService, "", "");
         assert_eq!(auth.class(), CodeClass::Configuration);
         assert_eq!(

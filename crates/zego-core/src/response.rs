@@ -137,19 +137,75 @@ pub fn parse_response<A: Action>(
         Ok(env) => return finish::<A>(env),
         Err(e) => e,
     };
-    // The data did not fit, or this is not an envelope at all: read the envelope alone.
-    match serde_json::from_slice::<Envelope<IgnoredAny>>(body) {
-        Ok(env) if !is_reply::<A>(env.code) => Err(api_error::<A, _>(env)),
-        Ok(env) => Err(ResponseError::Data {
-            request_id: env.request_id,
-            reason: data_error.to_string(),
-        }),
-        Err(e) => Err(ResponseError::NotEnvelope {
+    // The data did not fit, or the envelope is odd, or this is not an envelope at all:
+    // read it leniently, needing only `Code`.
+    let Some(env) = lenient_envelope(body) else {
+        return Err(ResponseError::NotEnvelope {
             status,
-            reason: e.to_string(),
+            reason: data_error.to_string(),
             excerpt: excerpt(body),
+        });
+    };
+    if !is_reply::<A>(env.code) {
+        return Err(api_error::<A, _>(env));
+    }
+    match env.data {
+        Some(data) => match serde_json::from_value::<Option<A::Data>>(data) {
+            Ok(data) => finish::<A>(Envelope {
+                data,
+                code: env.code,
+                message: env.message,
+                request_id: env.request_id,
+            }),
+            Err(e) => Err(ResponseError::Data {
+                request_id: env.request_id,
+                reason: e.to_string(),
+            }),
+        },
+        None => finish::<A>(Envelope {
+            data: None,
+            code: env.code,
+            message: env.message,
+            request_id: env.request_id,
         }),
     }
+}
+
+/// The envelope read as leniently as it can be: a JSON object whose `Code` is an integer
+/// (a number, or a string of decimal digits); `Message` kept when it is a string,
+/// `RequestId` when it is a string or a number; `Data` as it is. `None` without a usable
+/// `Code`: then it is not an envelope.
+fn lenient_envelope(body: &[u8]) -> Option<Envelope<serde_json::Value>> {
+    let serde_json::Value::Object(mut members) = serde_json::from_slice(body).ok()? else {
+        return None;
+    };
+    let code = match members.get("Code")? {
+        serde_json::Value::Number(n) => n.as_i64()?,
+        serde_json::Value::String(s) => {
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            s.parse().ok()?
+        }
+        _ => return None,
+    };
+    let message = match members.remove("Message") {
+        Some(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    };
+    let request_id = match members.remove("RequestId") {
+        Some(serde_json::Value::String(s)) => s,
+        Some(serde_json::Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let data = members.remove("Data").filter(|d| !d.is_null());
+    Some(Envelope {
+        code,
+        message,
+        request_id,
+        data,
+    })
 }
 
 /// `true` for the codes that make a reply rather than an error: 0 and the call's answers.
@@ -367,8 +423,12 @@ mod tests {
             "[]",
             "null",
             r#"{"Message":"no code"}"#,
-            r#"{"Code":"0"}"#,
+            r#"{"Code":"zero"}"#,
+            r#"{"Code":"1.5"}"#,
+            r#"{"Code":""}"#,
             r#"{"Code":1.5}"#,
+            r#"{"Code":null}"#,
+            r#"{"Code":[0]}"#,
         ] {
             assert!(
                 matches!(parse(200, body), Err(ResponseError::NotEnvelope { .. })),
@@ -379,6 +439,38 @@ mod tests {
         match parse(500, &long).unwrap_err() {
             ResponseError::NotEnvelope { excerpt, .. } => assert_eq!(excerpt.len(), 200),
             e => panic!("{e:?}"),
+        }
+    }
+
+    /// A delivered success must not read as "not an envelope" because of an odd member:
+    /// only `Code` is needed.
+    #[test]
+    fn odd_envelopes_need_only_their_code() {
+        for body in [
+            r#"{"Code":0,"Message":0,"RequestId":"1"}"#,
+            r#"{"Code":0,"Message":"success","RequestId":{"id":1}}"#,
+            r#"{"Code":"0","Message":"success","RequestId":"1"}"#,
+            r#"{"Code":0,"Message":["x"],"RequestId":true,"Data":{"FailUsers":[]}}"#,
+        ] {
+            let reply = parse(200, body).unwrap_or_else(|e| panic!("{body}: {e}"));
+            assert!(reply.data.fail_users.is_empty(), "{body}");
+        }
+        // The data is still read when the envelope is odd.
+        let reply = parse(
+            200,
+            r#"{"Code":"0","Message":7,"Data":{"FailUsers":[{"Uid":"u","Code":50003}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(reply.data.fail_users[0].user_id, "u");
+        assert_eq!(reply.request_id, "");
+        // A code as a string is still an error with its code.
+        match parse(200, r#"{"Code":"50013","Message":{"x":1},"RequestId":9}"#) {
+            Err(ResponseError::Api(api)) => {
+                assert_eq!(api.code, ReturnCode::CUSTOM_MESSAGE_SEND_FAILED);
+                assert_eq!(api.request_id, "9");
+                assert_eq!(api.message, "");
+            }
+            other => panic!("{other:?}"),
         }
     }
 
