@@ -13,6 +13,16 @@ use crate::retry::{AttemptOutcome, Decision};
 use crate::sign::{Nonce, unix_seconds};
 use crate::transport::Exchange;
 
+/// A call dropped while it waits for its rate slot (a caller's timeout, a task cancelled)
+/// gives the slot back, so that the budget is not spent on a request never sent.
+impl<A: Action> Drop for Call<'_, A> {
+    fn drop(&mut self) {
+        if let State::Slot(at) = self.state {
+            self.release(at);
+        }
+    }
+}
+
 /// What the transport does next.
 #[derive(Debug)]
 #[must_use]
@@ -157,15 +167,19 @@ impl<'c, A: Action> Call<'c, A> {
     /// The result, once the call is done. Taken before, it is the error of a call
     /// abandoned where it stands: "may have been sent" with a request out, else the
     /// latest attempt's error, else "not sent".
-    pub fn into_result(self) -> Result<Reply<A::Data>, Error> {
-        match self.state {
+    pub fn into_result(mut self) -> Result<Reply<A::Data>, Error> {
+        let state = std::mem::replace(&mut self.state, State::Ready);
+        if let State::Slot(at) = state {
+            self.release(at);
+        }
+        match state {
             State::Done(result) => result,
             State::InFlight => Err(Error::Transport {
                 attempts: self.attempts,
                 source: TransportFailure::maybe_sent("the call was abandoned with a request out"),
                 effect_before: self.effect_before,
             }),
-            _ => Err(self.retrying_after.unwrap_or(Error::Transport {
+            _ => Err(self.retrying_after.take().unwrap_or(Error::Transport {
                 attempts: self.attempts,
                 source: TransportFailure::not_sent("the call was abandoned before its request"),
                 effect_before: self.effect_before,
@@ -223,14 +237,31 @@ impl<'c, A: Action> Call<'c, A> {
 
     /// Takes a slot in every budget of the call.
     fn reserve(&self, now: Instant) -> Instant {
+        let (app, room) = self.slots();
+        match room {
+            Some(room) => self.limiter.reserve(&[app, room], now),
+            None => self.limiter.reserve(&[app], now),
+        }
+    }
+
+    /// Gives back the slot reserved at `at`.
+    fn release(&self, at: Instant) {
+        let (app, room) = self.slots();
+        match room {
+            Some(room) => self.limiter.release(&[app, room], at),
+            None => self.limiter.release(&[app], at),
+        }
+    }
+
+    /// The budgets of the call: per AppId, and per room if it has one.
+    fn slots(&self) -> (Slot<'_>, Option<Slot<'_>>) {
         let budget = A::BUDGET;
         let app = Slot::app(A::NAME, budget.app_rate(self.config.is_test_environment()));
-        match (budget.room_rate(), self.action.budget_room()) {
-            (Some(rate), Some(room)) => self
-                .limiter
-                .reserve(&[app, Slot::room(A::NAME, room, rate)], now),
-            _ => self.limiter.reserve(&[app], now),
-        }
+        let room = budget
+            .room_rate()
+            .zip(self.action.budget_room())
+            .map(|(rate, room)| Slot::room(A::NAME, room, rate));
+        (app, room)
     }
 
     /// Reports the outcome of the request last handed out: its HTTP status and body (read
@@ -984,5 +1015,56 @@ mod tests {
             }
         });
         assert!(!run.result.unwrap_err().may_have_taken_effect());
+    }
+
+    /// Calls dropped while they wait for their slot give it back: the next calls take
+    /// those slots instead of queueing behind them.
+    #[test]
+    fn a_call_dropped_before_its_slot_gives_it_back() {
+        let config = config();
+        let limiter = Gcra::new();
+        let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 5);
+        let t0 = Instant::now();
+        let command = || SendCustomCommand::to_room("r", "f", "x");
+        let mut waiting = Vec::new();
+        for _ in 0..10 {
+            let mut call = Call::new(&config, &limiter, command()).unwrap();
+            let step = call.poll(t0, &mut host);
+            waiting.push((call, step));
+        }
+        // Slots 0, 10, ..., 90 ms; drop every other call that waits.
+        let mut kept = Vec::new();
+        for (i, (call, step)) in waiting.into_iter().enumerate() {
+            match step {
+                Step::Send(_) => assert_eq!(i, 0),
+                Step::Wait(at) => assert_eq!(at - t0, Duration::from_millis(10 * i as u64)),
+                Step::Done => panic!("not done"),
+            }
+            if i % 2 == 0 {
+                kept.push(call);
+            }
+        }
+        assert_eq!(kept.len(), 5);
+        // The next five calls take 10, 30, 50, 70, 90 ms, then 100 ms.
+        let mut next = Vec::new();
+        for _ in 0..6 {
+            let mut call = Call::new(&config, &limiter, command()).unwrap();
+            match call.poll(t0, &mut host) {
+                Step::Wait(at) => next.push((at - t0).as_millis()),
+                other => panic!("{other:?}"),
+            }
+            kept.push(call);
+        }
+        assert_eq!(next, [10, 30, 50, 70, 90, 100]);
+        // A call dropped after its request went out gives nothing back.
+        let mut sent = Call::new(&config, &limiter, command()).unwrap();
+        let late = t0 + Duration::from_secs(5);
+        assert!(matches!(sent.poll(late, &mut host), Step::Send(_)));
+        drop(sent);
+        let mut after = Call::new(&config, &limiter, command()).unwrap();
+        match after.poll(late, &mut host) {
+            Step::Wait(at) => assert_eq!(at - late, Duration::from_millis(10)),
+            other => panic!("{other:?}"),
+        }
     }
 }

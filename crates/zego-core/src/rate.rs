@@ -50,6 +50,13 @@ pub trait RateLimiter: Send + Sync + fmt::Debug {
     /// of `slots`, takes it in each of them, and returns it. The caller sends then,
     /// without asking again.
     fn reserve(&self, slots: &[Slot<'_>], now: Instant) -> Instant;
+
+    /// Gives back a reservation that will not be used (the call was dropped before its
+    /// instant came), so that it does not cost the budget: `at` is what
+    /// [`reserve`](RateLimiter::reserve) returned for `slots`. The default keeps it.
+    fn release(&self, slots: &[Slot<'_>], at: Instant) {
+        let _ = (slots, at);
+    }
 }
 
 /// A limiter that never waits (for benchmarks, or when pacing is done elsewhere).
@@ -75,6 +82,11 @@ const ROOMS_BEFORE_PRUNING: usize = 1024;
 /// A request with several budgets gets the first instant that fits all of them, and takes
 /// that instant in each, atomically.
 ///
+/// A reservation given back ([`RateLimiter::release`], when a call is dropped before its
+/// instant) is not lost: the latest one is undone, an earlier one leaves a free slot that
+/// the next request of that budget takes, at exactly that instant, so the schedule never
+/// holds more requests than the budget allows and never runs ahead of the traffic.
+///
 /// ```
 /// use std::time::{Duration, Instant};
 /// use zego_core::{Gcra, Rate, RateLimiter, Slot};
@@ -93,10 +105,19 @@ pub struct Gcra {
     tat: Mutex<Tables>,
 }
 
+/// The state of one budget.
+#[derive(Debug)]
+struct Cell {
+    /// The theoretical arrival time of the next request.
+    tat: Instant,
+    /// Reserved instants given back before the last one, earliest first.
+    free: Vec<Instant>,
+}
+
 #[derive(Debug, Default)]
 struct Tables {
-    app: HashMap<&'static str, Instant>,
-    rooms: HashMap<&'static str, HashMap<String, Instant>>,
+    app: HashMap<&'static str, Cell>,
+    rooms: HashMap<&'static str, HashMap<String, Cell>>,
 }
 
 impl Default for Gcra {
@@ -137,34 +158,55 @@ impl Gcra {
             _ => slot.rate,
         }
     }
+
+    fn interval(&self, slot: &Slot<'_>) -> Duration {
+        self.rate(slot).interval().max(Duration::from_nanos(1))
+    }
+
+    fn tables(&self) -> std::sync::MutexGuard<'_, Tables> {
+        self.tat
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 impl Tables {
-    fn get(&self, slot: &Slot<'_>) -> Option<Instant> {
+    fn get(&self, slot: &Slot<'_>) -> Option<&Cell> {
         match slot.room {
-            None => self.app.get(slot.action).copied(),
-            Some(room) => self.rooms.get(slot.action)?.get(room).copied(),
+            None => self.app.get(slot.action),
+            Some(room) => self.rooms.get(slot.action)?.get(room),
+        }
+    }
+
+    fn get_mut(&mut self, slot: &Slot<'_>) -> Option<&mut Cell> {
+        match slot.room {
+            None => self.app.get_mut(slot.action),
+            Some(room) => self.rooms.get_mut(slot.action)?.get_mut(room),
         }
     }
 
     fn set(&mut self, slot: &Slot<'_>, tat: Instant, now: Instant) {
+        if let Some(cell) = self.get_mut(slot) {
+            cell.tat = tat;
+            return;
+        }
+        let cell = Cell {
+            tat,
+            free: Vec::new(),
+        };
         match slot.room {
             None => {
-                self.app.insert(slot.action, tat);
+                self.app.insert(slot.action, cell);
             }
             Some(room) => {
                 let rooms = self.rooms.entry(slot.action).or_default();
-                if let Some(entry) = rooms.get_mut(room) {
-                    *entry = tat;
-                    return;
-                }
                 if rooms.len() >= ROOMS_BEFORE_PRUNING {
-                    // An entry whose time has passed holds nothing a new one would not:
+                    // A budget whose time has passed holds nothing a new one would not:
                     // dropping it changes no decision, and bounds the table by the rooms
                     // used within one period.
-                    rooms.retain(|_, at| *at > now);
+                    rooms.retain(|_, cell| cell.tat > now);
                 }
-                rooms.insert(room.to_owned(), tat);
+                rooms.insert(room.to_owned(), cell);
             }
         }
     }
@@ -172,28 +214,67 @@ impl Tables {
 
 impl RateLimiter for Gcra {
     fn reserve(&self, slots: &[Slot<'_>], now: Instant) -> Instant {
-        let mut tables = self
-            .tat
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // The first instant that fits every budget...
-        let mut send_at = now;
-        for slot in slots {
-            let tolerance = self.rate(slot).interval().saturating_mul(self.burst - 1);
-            if let Some(tat) = tables.get(slot) {
-                let earliest = tat.checked_sub(tolerance).unwrap_or(now);
-                send_at = send_at.max(earliest);
+        let mut tables = self.tables();
+        let earliest = |cell: &Cell, slot: &Slot<'_>| {
+            let tolerance = self.interval(slot).saturating_mul(self.burst - 1);
+            cell.tat.checked_sub(tolerance).unwrap_or(now).max(now)
+        };
+        // A request of one budget takes a slot given back, if one comes before the next
+        // regular slot.
+        if let [slot] = slots {
+            if let Some(cell) = tables.get_mut(slot) {
+                cell.free.retain(|at| *at >= now);
+                let regular = earliest(cell, slot);
+                if cell.free.first().is_some_and(|at| *at < regular) {
+                    return cell.free.remove(0);
+                }
             }
         }
+        for slot in slots {
+            if let Some(cell) = tables.get_mut(slot) {
+                cell.free.retain(|at| *at >= now);
+            }
+        }
+        // The first instant that fits every budget...
+        let send_at = slots
+            .iter()
+            .filter_map(|slot| tables.get(slot).map(|cell| earliest(cell, slot)))
+            .fold(now, Instant::max);
         // ...taken in each. An interval is at most a year (`Rate::MAX_PERIOD`); should the
         // clock still overflow, a budget stays where it is rather than panic.
         for slot in slots {
-            let interval = self.rate(slot).interval().max(Duration::from_nanos(1));
-            let base = tables.get(slot).unwrap_or(send_at).max(send_at);
-            let tat = base.checked_add(interval).unwrap_or(base);
+            let base = tables
+                .get(slot)
+                .map_or(send_at, |cell| cell.tat)
+                .max(send_at);
+            let tat = base.checked_add(self.interval(slot)).unwrap_or(base);
             tables.set(slot, tat, now);
         }
         send_at
+    }
+
+    fn release(&self, slots: &[Slot<'_>], at: Instant) {
+        let mut tables = self.tables();
+        for slot in slots {
+            let interval = self.interval(slot);
+            let Some(cell) = tables.get_mut(slot) else {
+                continue;
+            };
+            if cell.tat.checked_sub(interval) == Some(at) {
+                // The latest reservation: undo it, and the free slots just before it.
+                cell.tat = at;
+                while cell
+                    .free
+                    .last()
+                    .is_some_and(|last| last.checked_add(interval) == Some(cell.tat))
+                {
+                    cell.tat = cell.free.pop().unwrap_or(cell.tat);
+                }
+            } else if at < cell.tat {
+                let position = cell.free.partition_point(|free| *free < at);
+                cell.free.insert(position, at);
+            }
+        }
     }
 }
 
@@ -302,7 +383,7 @@ mod tests {
             let at = later + Duration::from_secs(11 * (i / ROOMS_BEFORE_PRUNING) as u64);
             g.reserve(&[Slot::room("X", name, rate)], at);
         }
-        let held = g.tat.lock().unwrap().rooms["X"].len();
+        let held = g.tables().rooms["X"].len();
         assert!(held <= 2 * ROOMS_BEFORE_PRUNING + 1, "{held} rooms held");
         // Pruned or not, an expired room is free again at once.
         let late = later + Duration::from_secs(30);
@@ -320,5 +401,67 @@ mod tests {
             g.reserve(&busy, t0 + Duration::from_secs(2)),
             t0 + Duration::from_secs(10)
         );
+    }
+
+    #[test]
+    fn the_latest_reservation_given_back_is_undone() {
+        let g = Gcra::new();
+        let t0 = Instant::now();
+        let slots = app(Rate::per_second(100));
+        let ms = Duration::from_millis;
+        let got: Vec<_> = (0..3).map(|_| g.reserve(&slots, t0) - t0).collect();
+        assert_eq!(got, [ms(0), ms(10), ms(20)]);
+        g.release(&slots, t0 + ms(20));
+        assert_eq!(g.reserve(&slots, t0), t0 + ms(20), "the same slot again");
+        // Given back out of order: the earlier ones wait as free slots, then all undo.
+        g.release(&slots, t0 + ms(10));
+        g.release(&slots, t0 + ms(20));
+        assert_eq!(g.reserve(&slots, t0), t0 + ms(10));
+        assert_eq!(g.reserve(&slots, t0), t0 + ms(20));
+        assert_eq!(g.reserve(&slots, t0), t0 + ms(30));
+    }
+
+    /// 1,000 reservations, half given back at random: the budget is never exceeded by
+    /// the ones kept, and the next 500 requests take the free slots instead of queueing
+    /// behind them.
+    #[test]
+    fn slots_given_back_are_reused_without_exceeding_the_budget() {
+        let g = Gcra::new();
+        let t0 = Instant::now();
+        let slots = app(Rate::per_second(100));
+        let mut random = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            random ^= random << 13;
+            random ^= random >> 7;
+            random ^= random << 17;
+            random
+        };
+        let mut kept = Vec::new();
+        for _ in 0..1000 {
+            let at = g.reserve(&slots, t0);
+            if next() % 2 == 0 {
+                g.release(&slots, at);
+            } else {
+                kept.push(at);
+            }
+        }
+        let given_back = 1000 - kept.len();
+        assert!((400..600).contains(&given_back), "{given_back}");
+        for _ in 0..given_back {
+            kept.push(g.reserve(&slots, t0));
+        }
+        kept.sort();
+        assert_eq!(kept.len(), 1000);
+        assert_eq!(
+            *kept.last().unwrap() - t0,
+            Duration::from_millis(9990),
+            "1,000 requests take 10 s, as if none was given back"
+        );
+        for w in kept.windows(101) {
+            assert!(w[100] - w[0] >= Duration::from_secs(1), "over the budget");
+        }
+        // Time moves on: free slots in the past are dropped, never used late.
+        let later = t0 + Duration::from_secs(20);
+        assert_eq!(g.reserve(&slots, later), later);
     }
 }

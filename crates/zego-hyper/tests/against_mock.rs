@@ -105,3 +105,75 @@ fn fan_out_progress() {
     assert!(reply.all_delivered());
     assert_eq!(seen, [(1, 3), (2, 3), (3, 3)]);
 }
+
+/// 1,000 tasks on one client, half of them cancelled while they wait for their rate slot:
+/// the slots they give back are taken by the next calls, which do not queue behind them.
+#[test]
+fn cancelled_calls_give_their_rate_slots_back() {
+    use std::time::{Duration, Instant};
+    let mock = zego_mock::MockServer::builder()
+        .app(zego_mock::App::new(
+            zego_core::AppId::new(zego_conformance::APP),
+            zego_conformance::SECRET,
+        ))
+        .user("room-1", "alice")
+        .rate_limits(false)
+        .start()
+        .expect("the mock starts");
+    let spec = Spec {
+        limit: Limit::Rate(zego_core::Rate::per_second(500)),
+        ..spec(&mock)
+    };
+    let client: Client = spec.build();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let to_alice =
+        |i: usize| SendCustomCommand::to_users("room-1", "server", ["alice"], format!("{i}"));
+    let started = Instant::now();
+    let (kept, late) = runtime.block_on(async {
+        let first: Vec<_> = (0..1000)
+            .map(|i| {
+                tokio::spawn({
+                    let client = client.clone();
+                    let command = to_alice(i);
+                    async move { client.call(command).await }
+                })
+            })
+            .collect();
+        // Every task has taken its slot (2 ms apart, over 2 s); cancel every other one.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut kept = Vec::new();
+        for (i, task) in first.into_iter().enumerate() {
+            if i % 2 == 1 {
+                task.abort();
+            } else {
+                kept.push(task);
+            }
+        }
+        // 450 more calls: they take the slots given back.
+        let late: Vec<_> = (1000..1450)
+            .map(|i| {
+                tokio::spawn({
+                    let client = client.clone();
+                    let command = to_alice(i);
+                    async move { client.call(command).await }
+                })
+            })
+            .collect();
+        let mut done = Vec::new();
+        for task in kept.into_iter().chain(late) {
+            done.push(task.await.expect("not cancelled").expect("sent"));
+        }
+        (500, done.len() - 500)
+    });
+    let elapsed = started.elapsed();
+    eprintln!("{kept} kept and {late} later calls sent in {elapsed:?}");
+    let sent = mock.requests().len();
+    assert!(sent >= 950, "{sent} requests");
+    // Without giving slots back, the later calls would wait behind the 1,000 slots
+    // reserved first: about 2 + 0.9 s. With them, they fit in the first 2 s.
+    assert!(elapsed < Duration::from_millis(2600), "{elapsed:?}");
+}
