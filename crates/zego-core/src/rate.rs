@@ -221,13 +221,13 @@ impl RateLimiter for Gcra {
         };
         // A request of one budget takes a slot given back, if one comes before the next
         // regular slot.
-        if let [slot] = slots {
-            if let Some(cell) = tables.get_mut(slot) {
-                cell.free.retain(|at| *at >= now);
-                let regular = earliest(cell, slot);
-                if cell.free.first().is_some_and(|at| *at < regular) {
-                    return cell.free.remove(0);
-                }
+        if let [slot] = slots
+            && let Some(cell) = tables.get_mut(slot)
+        {
+            cell.free.retain(|at| *at >= now);
+            let regular = earliest(cell, slot);
+            if cell.free.first().is_some_and(|at| *at < regular) {
+                return cell.free.remove(0);
             }
         }
         for slot in slots {
