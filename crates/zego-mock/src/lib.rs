@@ -251,10 +251,12 @@
 #![deny(missing_docs)]
 
 mod bounded;
+mod callbacks;
 mod control;
 mod gateway;
 mod handlers;
 mod inbox;
+mod login;
 mod request;
 mod response;
 mod server;
@@ -266,19 +268,26 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
 use zego_core::{AppId, ServerSecret};
 
+pub use callbacks::{
+    CALLBACK_TIMEOUT, CallbackAttempt, CallbackDelivery, DEFAULT_CALLBACK_RETRY_BASE,
+    MAX_CALLBACK_BYTES, MAX_CALLBACK_ENTRIES, MAX_WAITING_CALLBACKS,
+};
 pub use gateway::TIMESTAMP_WINDOW_SECS;
 pub use inbox::{Delivered, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES, MessageKind};
+pub use login::LoginError;
 pub use server::{
     DEFAULT_HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_HEADERS, MAX_URI_BYTES,
 };
 pub use state::{Fault, FaultKind, LoggedRequest, MAX_LOG_BYTES, MAX_LOG_ENTRIES};
-pub use world::{ADMIN_ROLE, DEFAULT_ROLE, Login, Room, RoomUser, Stream};
+pub use world::{ADMIN_ROLE, DEFAULT_ROLE, Login, PublishError, Room, RoomUser, Stream};
+pub use zego_core::callbacks::CallbackSecret;
 
+use callbacks::{CallbackConfig, Outbox};
 use state::{AppEntry, Shared, State};
 use world::WorldKey;
 
@@ -346,6 +355,9 @@ pub struct MockServerBuilder {
     listen: SocketAddr,
     header_read_timeout: Duration,
     max_connections: usize,
+    /// The callback URL and secret (its `Debug` is redacted).
+    callbacks: Option<(String, CallbackSecret)>,
+    callback_retry_base: Duration,
 }
 
 impl MockServerBuilder {
@@ -401,12 +413,59 @@ impl MockServerBuilder {
         self
     }
 
+    /// Sends the vendor's callbacks to `url` (`http://HOST[:PORT]/PATH`; HTTPS is not
+    /// supported), signed with `secret`: whenever a world changes, the matching event
+    /// (`room_create`, `room_login`, `room_logout`, `stream_create`, `stream_close`,
+    /// `room_close`) is POSTed as JSON, retried as the vendor retries, and listed by
+    /// [`MockServer::callbacks`]. The users the builder puts online produce theirs too,
+    /// sent once the server runs.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use zego_core::AppId;
+    /// use zego_mock::{App, CallbackSecret, MockServer};
+    /// let mock = MockServer::builder()
+    ///     .app(App::new(AppId::new(1234), "0123456789abcdef0123456789abcdef"))
+    ///     .callbacks("http://127.0.0.1:8080/zego", CallbackSecret::new("callback-secret")?)
+    ///     .callback_retry_base(Duration::from_millis(50)) // retries after 50, 100, ... ms
+    ///     .start()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn callbacks(mut self, url: impl Into<String>, secret: CallbackSecret) -> Self {
+        self.callbacks = Some((url.into(), secret));
+        self
+    }
+
+    /// The retry base of callbacks (default [`DEFAULT_CALLBACK_RETRY_BASE`], 2 s): an
+    /// attempt not answered 2xx within [`CALLBACK_TIMEOUT`] is retried after 1, 2, 4, 8
+    /// and 16 times it, then the callback is dropped.
+    pub fn callback_retry_base(mut self, base: Duration) -> Self {
+        self.callback_retry_base = base;
+        self
+    }
+
     /// Binds the address and starts serving on a thread of its own.
     ///
-    /// Fails when an app's secret is not a valid `ServerSecret` (`InvalidInput`), when
-    /// the address cannot be bound, or when the thread or runtime cannot be made.
+    /// Fails when an app's secret is not a valid `ServerSecret` or the callback URL is
+    /// not a plain `http://` URL (`InvalidInput`), when the address cannot be bound, or
+    /// when the thread or runtime cannot be made.
     pub fn start(self) -> io::Result<MockServer> {
         let mut state = State::new(self.rate_limits);
+        let callbacks = match self.callbacks {
+            Some((url, secret)) => {
+                let url = callbacks::parse_url(&url)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+                let (outbox, queue) = Outbox::new();
+                state.outbox = Some(outbox);
+                let config = CallbackConfig {
+                    url,
+                    secret,
+                    retry_base: self.callback_retry_base,
+                };
+                Some((Arc::new(config), queue))
+            }
+            None => None,
+        };
         if let Some(first) = self.apps.first() {
             state.default_world = WorldKey {
                 app_id: first.app_id.get(),
@@ -452,8 +511,14 @@ impl MockServerBuilder {
         let thread = std::thread::Builder::new()
             .name(format!("zego-mock {addr}"))
             .spawn(move || {
-                runtime.block_on(server::serve(listener, served, stopped));
-                // Dropping the runtime here ends every connection still open.
+                runtime.block_on(async move {
+                    if let Some((config, queue)) = callbacks {
+                        tokio::spawn(callbacks::dispatch(served.clone(), config, queue));
+                    }
+                    server::serve(listener, served, stopped).await;
+                });
+                // Dropping the runtime here ends every connection still open, and the
+                // callbacks still pending.
             })?;
         Ok(MockServer {
             addr,
@@ -490,6 +555,8 @@ impl MockServer {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             max_connections: MAX_CONNECTIONS,
+            callbacks: None,
+            callback_retry_base: DEFAULT_CALLBACK_RETRY_BASE,
         }
     }
 
@@ -543,9 +610,45 @@ impl MockServer {
         self.default_world().login(room_id, login);
     }
 
+    /// Logs a user into a room of the default world with a login token, as a client SDK
+    /// does; see [`WorldHandle::login_with_token`].
+    pub fn login_with_token(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        token: &str,
+    ) -> Result<(), LoginError> {
+        self.default_world()
+            .login_with_token(room_id, Login::new(user_id), token)
+    }
+
+    /// A user online in a room of the default world starts publishing a stream; see
+    /// [`WorldHandle::publish`].
+    pub fn publish(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        stream_id: &str,
+    ) -> Result<(), PublishError> {
+        self.default_world().publish(room_id, user_id, stream_id)
+    }
+
+    /// A stream of a room of the default world stops; see
+    /// [`WorldHandle::stop_publishing`].
+    pub fn stop_publishing(&self, room_id: &str, stream_id: &str) -> bool {
+        self.default_world().stop_publishing(room_id, stream_id)
+    }
+
     /// The rooms of the default world, open or closed, by room ID.
     pub fn rooms(&self) -> Vec<Room> {
         self.default_world().rooms()
+    }
+
+    /// Every callback sent or being sent, of every world, in the order the changes
+    /// happened (the last [`MAX_CALLBACK_ENTRIES`], within [`MAX_CALLBACK_BYTES`]); empty
+    /// without [`MockServerBuilder::callbacks`].
+    pub fn callbacks(&self) -> Vec<CallbackDelivery> {
+        self.shared.lock().callbacks()
     }
 
     /// Queues a fault for the next matching requests.
@@ -564,8 +667,9 @@ impl MockServer {
         self.shared.lock().log.iter().cloned().collect()
     }
 
-    /// Clears inboxes, pending faults, the request log and the rate budgets; keeps apps,
-    /// rooms and users (and `RequestId`s stay unique).
+    /// Clears inboxes, pending faults, the request log, the rate budgets and the callback
+    /// log; keeps apps, rooms and users (and `RequestId`s stay unique). Callbacks still
+    /// pending are still sent, but no longer listed.
     pub fn reset(&self) {
         self.shared.lock().reset();
     }
@@ -652,6 +756,47 @@ impl WorldHandle {
     /// Puts a user online in a room, with the name and role `login` gives it.
     pub fn login(&self, room_id: &str, login: Login) {
         self.shared.lock().put(self.key, room_id, &login, true);
+    }
+
+    /// Logs `login`'s user into a room with a login token (Token04), as a client SDK's
+    /// `loginRoom` does: the token must decode with this world's app's ServerSecret, be
+    /// for that app and user, not be expired by the mock's wall clock, and, when it
+    /// carries a privilege payload, allow login to `room_id`. Then the user is online
+    /// (the room is created if needed; a user already online stays logged in as it
+    /// was), with the name and role `login` gives it. On a refusal nothing changes.
+    pub fn login_with_token(
+        &self,
+        room_id: &str,
+        login: Login,
+        token: &str,
+    ) -> Result<(), LoginError> {
+        self.shared
+            .lock()
+            .login_with_token(self.key, room_id, login, token, SystemTime::now())
+    }
+
+    /// `user_id`, online in `room_id`, starts publishing `stream_id` (as a client SDK's
+    /// `startPublishingStream`): the stream is listed by [`rooms`](Self::rooms) until it
+    /// stops, its user leaves or the room closes. Stream IDs are unique in a world:
+    /// publishing one that another user (or room) has is refused; the same publish again
+    /// changes nothing.
+    pub fn publish(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        stream_id: &str,
+    ) -> Result<(), PublishError> {
+        self.shared
+            .lock()
+            .publish(self.key, room_id, user_id, stream_id)
+    }
+
+    /// The stream `stream_id` of `room_id` stops normally. Returns whether it was being
+    /// published there.
+    pub fn stop_publishing(&self, room_id: &str, stream_id: &str) -> bool {
+        self.shared
+            .lock()
+            .stop_publishing(self.key, room_id, stream_id)
     }
 
     /// Its rooms, open or closed, by room ID.
