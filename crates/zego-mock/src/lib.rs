@@ -5,9 +5,12 @@
 //! the call's rate budgets, each with its documented code), runs the calls it implements
 //! — `SendCustomCommand`, `SendBroadcastMessage`, `KickoutUser` and `DescribeUserNum` —
 //! against a world of rooms, users and streams, keeps each user's inbox of delivered
-//! messages, and injects faults on request. Rust tests drive it through this library; any
-//! other language through the `zego-mock` binary and its JSON control API under
-//! `/_mock/`.
+//! messages, and injects faults on request. Users log in as a client SDK would, with a
+//! login token (Token04) that the mock checks ([`MockServer::login_with_token`]), and the
+//! mock can send the vendor's server callbacks for every change of its world to an app
+//! server under test ([`MockServerBuilder::callbacks`]). Rust tests drive it through this
+//! library; any other language through the `zego-mock` binary and its JSON control API
+//! under `/_mock/`.
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -106,7 +109,64 @@
 //! - A user ([`RoomUser`]) has a name (its ID unless set), a role (1 unless set;
 //!   [`ADMIN_ROLE`] is counted apart by `DescribeUserNum`) and, while online, the time it
 //!   logged in, in Unix milliseconds. Going offline ends the user's streams.
-//! - Streams ([`Stream`]) are modelled but no call adds one yet.
+//! - A user online in a room publishes a stream ([`Stream`]) as a client SDK's
+//!   `startPublishingStream` does: [`MockServer::publish`]`(room, user, stream_id)`, or
+//!   `POST /_mock/streams`; [`MockServer::stop_publishing`] stops it. Stream IDs are
+//!   unique in a world ([`PublishError`]). No server call adds or deletes streams yet.
+//!
+//! # Logging in with a login token
+//!
+//! [`MockServer::login_with_token`]`(room, user, token)` (and
+//! [`WorldHandle::login_with_token`], and `POST /_mock/login`) logs a user in as a client
+//! SDK's `loginRoom` does, with a Token04 login token made by the app server (for example
+//! with `zego_token::TokenBuilder`). The token must decode with the world's app's
+//! ServerSecret, be for that app and that user, not be expired by the mock's wall clock
+//! (valid while `now < expire`), and, when it carries a privilege payload, allow login to
+//! that room. Then the user is online, the room created if needed. Otherwise nothing
+//! changes and the [`LoginError`] names the reason: `undecodable` (also for a payload
+//! that is not a privilege document), `wrong app`, `wrong user`, `expired` or
+//! `no login privilege for room` (for another room, or login not allowed).
+//!
+//! # Callbacks
+//!
+//! With [`MockServerBuilder::callbacks`]`(url, secret)` (`--callback-url`,
+//! `--callback-secret`), the mock sends ZEGO's server callbacks to the app server under
+//! test whenever a world changes, as the vendor does (spec callbacks §5–§7):
+//!
+//! | change | events, in order |
+//! |---|---|
+//! | a room's first user logs in (builder, `set_online`, `login`, `POST /_mock/users`, a token login) | `room_create` (its `id_name` that user), `room_login` |
+//! | another user logs in | `room_login` (`auth_level` 4 for a token login, else 0) |
+//! | a user publishes or stops a stream | `stream_create`, `stream_close` (`type` 0) |
+//! | a user logs out | a `stream_close` (`type` 0) per stream of its, `room_logout` (`reason` 0), and `room_close` (`close_reason` 0) when it was the last |
+//! | `KickoutUser` | the same with `type` 3, `reason` 3 and `close_reason` 3 |
+//!
+//! Each event is the core's typed event ([`zego_core::callbacks::TypedEvent`]) written
+//! with the vendor's field names and JSON types, as a JSON `POST` (`Content-Type:
+//! application/json`) with a fresh `timestamp`, `nonce` and `signature` for every
+//! attempt. The identifiers are those a receiver orders by (spec callbacks §6.2): a room
+//! lifetime has a new `room_session_id` (= `room_seq`) and a `room_create_time` later
+//! than the previous lifetime's; a login its `session_id` and `login_time`, repeated by
+//! its logout; a publish its `stream_sid` and `create_time_ms`; `user_update_seq` and
+//! `stream_seq` count a lifetime's changes from 1. IDs are above 2⁵³, as the vendor's.
+//! [`zego_core::callbacks::Lifecycles`] takes the events of a room in the order sent as
+//! each new. The builder's users produce their events too, sent once the server runs.
+//!
+//! An attempt that is not answered 2xx within [`CALLBACK_TIMEOUT`] (3 s; the answer's
+//! body is not read) is retried after 1, 2, 4, 8 and 16 times the retry base
+//! ([`MockServerBuilder::callback_retry_base`], `--callback-retry-base-ms`; default
+//! [`DEFAULT_CALLBACK_RETRY_BASE`], 2 s, the vendor's 2/4/8/16/32 s), counted from the
+//! end of the failed attempt; after the sixth attempt the callback is dropped. Events of
+//! one room go one at a time: the next waits until the one before is delivered or
+//! dropped; other rooms go on meanwhile. The URL must be plain `http://` (the receiver is
+//! the developer's own, on this machine or a tunnel; HTTPS is not supported). The secret
+//! is a [`CallbackSecret`]: it signs, and is never printed.
+//!
+//! [`MockServer::callbacks`] (`GET /_mock/callbacks`) lists every delivery of every
+//! world in the order the changes happened, each a [`CallbackDelivery`] with its event
+//! name, room, the body of its last attempt, its [`CallbackAttempt`]s (status or error,
+//! and start time in Unix ms), whether it was delivered and whether it is still pending.
+//! Deliveries still pending when the server stops are not sent.
 //!
 //! # What it checks, in the gateway's order
 //!
@@ -206,16 +266,19 @@
 //! ```text
 //! zego-mock [--listen 127.0.0.1:8765] --app-id <N> --server-secret <S> [--test-env]
 //!           [--user <ROOM>:<USER>]... [--no-rate-limits]
+//!           [--callback-url <URL> --callback-secret <S> [--callback-retry-base-ms <N>]]
 //! ```
 //!
 //! It prints exactly one line to stdout, `zego-mock listening on http://127.0.0.1:8765`
 //! (the real port when port 0 was asked), and serves until SIGINT or SIGTERM, then exits
 //! with status 0. `--app-id` and `--server-secret` may also come from `ZEGO_APP_ID` and
 //! `ZEGO_SERVER_SECRET`. `--user` splits at the first `:` and puts the user online in the
-//! app's world (its test environment's, with `--test-env`).
+//! app's world (its test environment's, with `--test-env`). `--callback-url` and
+//! `--callback-secret` (or `ZEGO_CALLBACK_SECRET`) send the callbacks, retried after 1,
+//! 2, 4, 8 and 16 times `--callback-retry-base-ms` (default 2000).
 //!
 //! The control API answers JSON under `/_mock/` (a path the real service does not use);
-//! errors are HTTP 400, 404 or 405 with `{"error": "..."}`. The routes about a world take
+//! errors are HTTP 400, 404 or 405 with `{"error": "..."}` (and 403 or 409 where said). The routes about a world take
 //! it from `app_id` and `test_env` in the query of a `GET` (`?app_id=5678&test_env=true`)
 //! or in the body of a `POST` (`"app_id": 5678, "test_env": true`); without them, the
 //! default world, and with `app_id` alone, that app's own environment.
@@ -226,10 +289,13 @@
 //! | `GET /_mock/rooms` | | `[{"room_id": "r", "open": true, "users": [{"user_id": "u", "online": true, "user_name": "u", "role": 1, "login_time": 1700000000000}], "streams": [{"stream_id", "user_id", "user_name", "create_time"}]}]`, by room ID; closed rooms too, with `"open": false` |
 //! | `GET /_mock/users` | | `[{"room_id": "r", "user_id": "u", "online": true}]` |
 //! | `POST /_mock/users` | `{"room_id": "r", "user_id": "u", "online": true}`, optionally with `"user_name"` and `"role"` | `{"ok": true}` |
+//! | `POST /_mock/login` | `{"room_id": "r", "user_id": "u", "token": "04..."}`, optionally with `"user_name"` and `"role"` | `{"ok": true}`; refused: HTTP 403 `{"error": "expired: the token expired at ...", "reason": "expired"}`, the reason being one of `undecodable`, `wrong app`, `wrong user`, `expired`, `no login privilege for room` and `error` starting with it and `": "`; HTTP 404 with reason `unknown app` for an app the mock does not have |
+//! | `POST /_mock/streams` | `{"room_id": "r", "user_id": "u", "stream_id": "s", "publishing": true}`, or `{"room_id": "r", "stream_id": "s", "publishing": false}` | `{"ok": true}`; HTTP 409 `{"error": "..."}` when the user is not online in the room or another publish has the stream ID |
+//! | `GET /_mock/callbacks` | | `[{"event": "room_create", "room_id": "r", "body": "{...}", "attempts": [{"status": 500, "at_ms": 1700000000000, "error": null}, {"status": 200, ...}], "delivered": true, "pending": false}]`, every world's, in the order the changes happened (`status` `null` and `error` set when there was no answer; `body` empty before the first attempt) |
 //! | `GET /_mock/faults` | | the pending faults, as posted, `times` being the uses left |
 //! | `POST /_mock/faults` | a fault, below | `{"ok": true}` |
 //! | `GET /_mock/requests` | | `[{"action": "SendCustomCommand", "app_id": "1234", "query": "...", "code": 0, "request_id": "7", "fault": null}]` (`code`, `request_id`: `null` when no envelope was sent; `fault`: a fault's `kind` and its fields, or `null`) |
-//! | `POST /_mock/reset` | | `{"ok": true}` |
+//! | `POST /_mock/reset` | | `{"ok": true}`: inboxes, faults, the request log, budgets and the callback log cleared |
 //!
 //! A fault is `{"kind": K, "times": 1, "action": "SendCustomCommand"}` (`times` defaults to
 //! 1, `action` to any), where `K` is one of `"delay"` (with `"delay_ms": 3000`),
@@ -246,7 +312,10 @@
 //! header read timeout ([`DEFAULT_HEADER_READ_TIMEOUT`], also the idle limit of a
 //! kept-alive connection) is disconnected; at most [`MAX_CONNECTIONS`] connections are
 //! served at once ([`MockServerBuilder::max_connections`]); control bodies are read up to
-//! 64 KiB. The request log and the inboxes are bounded as above.
+//! 64 KiB. The request log and the inboxes are bounded as above, and so is the callback
+//! log: its last [`MAX_CALLBACK_ENTRIES`] deliveries within [`MAX_CALLBACK_BYTES`]; at most
+//! [`MAX_WAITING_CALLBACKS`] events wait behind an earlier one of their room (one more is
+//! logged as not delivered, without an attempt).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
