@@ -1,5 +1,5 @@
-//! `zego demo`: a local ZEGO, the real client, three sends, a broadcast, a kick, a count
-//! of the users, and every inbox.
+//! `zego demo`: a local ZEGO, users who log in with login tokens, the real client, three
+//! sends, a broadcast, a kick, a count of the users, and every inbox.
 
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use zego_core::actions::{
 use zego_core::{Action, AppId, ServerSecret};
 use zego_hyper::{Client, Endpoint};
 use zego_mock::{App, MockServer};
+use zego_token::{Privileges, TokenBuilder};
 
 use crate::exit;
 use crate::runner::{Batch, Mode, Single, runtime};
@@ -56,12 +57,34 @@ fn step<C: Action, M: Mode<C>>(
 }
 
 fn try_run() -> Result<(), Box<dyn std::error::Error>> {
-    let mut builder = MockServer::builder().app(App::new(AppId::new(APP_ID), SECRET));
-    for user in online_users() {
-        builder = builder.user(ROOM, user);
-    }
-    let mock = builder.offline_user(ROOM, OFFLINE).start()?;
+    let mock = MockServer::builder()
+        .app(App::new(AppId::new(APP_ID), SECRET))
+        .offline_user(ROOM, OFFLINE)
+        .start()?;
     println!("zego-mock listening on {} (app {APP_ID})", mock.base_url());
+
+    // Each user's client logs in with a login token from the app server, which the mock
+    // checks as ZEGO does: this app, this user, not expired, allowed into this room.
+    let secret = ServerSecret::new(SECRET)?;
+    let token_for = |user: &str, room: &str| {
+        TokenBuilder::new(AppId::new(APP_ID), user)
+            .privileges(&Privileges::room(room).login(true))
+            .generate(&secret)
+    };
+    for user in online_users() {
+        mock.login_with_token(ROOM, &user, token_for(&user, ROOM)?.as_str())?;
+    }
+    println!(
+        "login tokens (Token04, AES-GCM, valid 1 h, may log in to {ROOM}), checked by the mock:"
+    );
+    println!(
+        "   {} users logged in with a login token",
+        online_users().len()
+    );
+    match mock.login_with_token(ROOM, OFFLINE, token_for(OFFLINE, "other-room")?.as_str()) {
+        Err(refused) => println!("   {OFFLINE}, with a token for another room: refused: {refused}"),
+        Ok(()) => return Err("a token for another room was accepted".into()),
+    }
     println!(
         "room {ROOM}: online {}; offline {OFFLINE}\n",
         online_users().join(", ")

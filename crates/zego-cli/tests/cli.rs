@@ -479,6 +479,16 @@ fn demo_exits_0_and_shows_the_inboxes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
+    assert!(
+        text.contains("14 users logged in with a login token"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "dave, with a token for another room: refused: no login privilege for room: "
+        ),
+        "{text}"
+    );
     assert!(text.contains("not reached: dave"), "{text}");
     assert!(text.contains("in 2 calls"), "{text}");
     // The broadcast adds to the inboxes where the mock implements it.

@@ -46,6 +46,30 @@ impl<T: Weigh> Bounded<T> {
         self.entries.push_back((entry, size));
     }
 
+    /// Changes the newest entry that `matches` (if one is still kept), weighs it again,
+    /// and drops the oldest entries, that one included, while the store is over its byte
+    /// budget.
+    pub(crate) fn update(&mut self, matches: impl Fn(&T) -> bool, change: impl FnOnce(&mut T)) {
+        let Some((entry, size)) = self
+            .entries
+            .iter_mut()
+            .rev()
+            .find(|(entry, _)| matches(entry))
+        else {
+            return;
+        };
+        change(entry);
+        let new_size = entry.bytes();
+        self.bytes = self.bytes - *size + new_size;
+        *size = new_size;
+        while self.bytes > self.max_bytes {
+            let Some((_, dropped)) = self.entries.pop_front() else {
+                break;
+            };
+            self.bytes -= dropped;
+        }
+    }
+
     /// The entries kept, oldest first.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
         self.entries.iter().map(|(entry, _)| entry)
@@ -99,6 +123,25 @@ mod tests {
         assert_eq!(kept(&store), ["eeeeeeeeee"]);
         store.clear();
         assert_eq!((store.len(), store.bytes()), (0, 0));
+    }
+
+    #[test]
+    fn an_updated_entry_is_weighed_again() {
+        let mut store = Bounded::new(100, 10);
+        for entry in ["aaa", "bbb", "cc"] {
+            store.push(entry.to_owned());
+        }
+        store.update(|e| e.starts_with('b'), |e| e.push('b'));
+        assert_eq!(kept(&store), ["aaa", "bbbb", "cc"]);
+        assert_eq!(store.bytes(), 9);
+        store.update(|e| e == "zz", |e| e.push('z')); // none: nothing changes
+        assert_eq!(store.bytes(), 9);
+        store.update(|e| e == "cc", |e| e.push_str("cccc")); // 13 bytes: "aaa" goes
+        assert_eq!(kept(&store), ["bbbb", "cccccc"]);
+        assert_eq!(store.bytes(), 10);
+        store.update(|e| e == "bbbb", |e| e.push_str("bbbbbbbbbb")); // alone over budget
+        assert_eq!(kept(&store), ["cccccc"]);
+        assert_eq!(store.bytes(), 6);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The JSON control API under `/_mock/`, a path the real service does not use, so that any
 //! language can drive the mock over HTTP. Its shapes are documented in the crate docs.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use zego_core::ReturnCode;
 
+use crate::login::LoginError;
 use crate::response::{ResponseBody, json_response};
 use crate::state::{Fault, FaultKind, LoggedRequest, Shared, State};
 use crate::world::{Login, WorldKey};
@@ -149,19 +150,79 @@ struct UserEntry<'a> {
     online: bool,
 }
 
+/// A user as the control API names it: `"user_id"`, optionally with `"user_name"` and
+/// `"role"`.
+#[derive(Debug, Deserialize)]
+struct UserFields {
+    user_id: String,
+    #[serde(default)]
+    user_name: Option<String>,
+    #[serde(default)]
+    role: Option<u32>,
+}
+
+impl UserFields {
+    /// The user, with its name and role when given.
+    fn login(self) -> Login {
+        let mut login = Login::new(self.user_id);
+        if let Some(name) = self.user_name {
+            login = login.name(name);
+        }
+        if let Some(role) = self.role {
+            login = login.role(role);
+        }
+        login
+    }
+}
+
 /// A user to put in a room: `{"room_id", "user_id", "online"}`, optionally with
 /// `"user_name"`, `"role"`, `"app_id"` and `"test_env"`.
 #[derive(Debug, Deserialize)]
 struct UserSpec {
     room_id: String,
-    user_id: String,
     online: bool,
-    #[serde(default)]
-    user_name: Option<String>,
-    #[serde(default)]
-    role: Option<u32>,
+    #[serde(flatten)]
+    user: UserFields,
     #[serde(flatten)]
     world: WorldSpec,
+}
+
+/// A token login: `{"room_id", "user_id", "token"}`, optionally with `"user_name"`,
+/// `"role"`, `"app_id"` and `"test_env"`.
+#[derive(Debug, Deserialize)]
+struct LoginSpec {
+    room_id: String,
+    token: String,
+    #[serde(flatten)]
+    user: UserFields,
+    #[serde(flatten)]
+    world: WorldSpec,
+}
+
+/// A stream that starts (`"publishing": true`, with `"user_id"`) or stops:
+/// `{"room_id", "stream_id", "publishing"}`, optionally with `"app_id"` and `"test_env"`.
+#[derive(Debug, Deserialize)]
+struct StreamSpec {
+    room_id: String,
+    stream_id: String,
+    publishing: bool,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(flatten)]
+    world: WorldSpec,
+}
+
+/// A refused token login: 403 (404 for an app the mock does not have), with the reason
+/// first in `error` and alone in `reason`.
+fn refused(error: &LoginError) -> Response<ResponseBody> {
+    let status = match error {
+        LoginError::UnknownApp { .. } => StatusCode::NOT_FOUND,
+        _ => StatusCode::FORBIDDEN,
+    };
+    json_response(
+        status,
+        &json!({"error": error.to_string(), "reason": error.reason()}),
+    )
 }
 
 fn logged(entry: &LoggedRequest) -> Value {
@@ -236,13 +297,7 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
         }
         (&Method::POST, "users") => match read_json::<UserSpec>(request).await {
             Ok(spec) => {
-                let mut login = Login::new(spec.user_id);
-                if let Some(name) = spec.user_name {
-                    login = login.name(name);
-                }
-                if let Some(role) = spec.role {
-                    login = login.role(role);
-                }
+                let login = spec.user.login();
                 let mut state = shared.lock();
                 let key = spec.world.key(&state);
                 state.put(key, &spec.room_id, &login, spec.online);
@@ -250,6 +305,41 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
             }
             Err(response) => response,
         },
+        (&Method::POST, "login") => match read_json::<LoginSpec>(request).await {
+            Ok(spec) => {
+                let login = spec.user.login();
+                let mut state = shared.lock();
+                let key = spec.world.key(&state);
+                let now = SystemTime::now();
+                match state.login_with_token(key, &spec.room_id, login, &spec.token, now) {
+                    Ok(()) => ok(),
+                    Err(error) => refused(&error),
+                }
+            }
+            Err(response) => response,
+        },
+        (&Method::POST, "streams") => match read_json::<StreamSpec>(request).await {
+            Ok(spec) => {
+                let mut state = shared.lock();
+                let key = spec.world.key(&state);
+                if !spec.publishing {
+                    state.stop_publishing(key, &spec.room_id, &spec.stream_id);
+                    return ok();
+                }
+                let Some(user_id) = spec.user_id else {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "a stream that starts needs its \"user_id\"".to_owned(),
+                    );
+                };
+                match state.publish(key, &spec.room_id, &user_id, &spec.stream_id) {
+                    Ok(()) => ok(),
+                    Err(refusal) => error(StatusCode::CONFLICT, refusal.to_string()),
+                }
+            }
+            Err(response) => response,
+        },
+        (&Method::GET, "callbacks") => json_response(StatusCode::OK, &shared.lock().callbacks()),
         (&Method::GET, "rooms") => {
             let state = shared.lock();
             json_response(StatusCode::OK, &state.rooms(world.key(&state)))
@@ -273,7 +363,10 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
             shared.lock().reset();
             ok()
         }
-        (_, "users" | "rooms" | "faults" | "requests" | "reset") => error(
+        (
+            _,
+            "users" | "rooms" | "faults" | "requests" | "reset" | "login" | "streams" | "callbacks",
+        ) => error(
             StatusCode::METHOD_NOT_ALLOWED,
             format!("{method} is not allowed on {path}"),
         ),
@@ -285,7 +378,8 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
             StatusCode::NOT_FOUND,
             format!(
                 "no control endpoint {path}: see GET /_mock/inbox/<user>, GET|POST /_mock/users, \
-                 GET /_mock/rooms, GET|POST /_mock/faults, GET /_mock/requests, POST /_mock/reset"
+                 POST /_mock/login, POST /_mock/streams, GET /_mock/rooms, GET|POST /_mock/faults, \
+                 GET /_mock/requests, GET /_mock/callbacks, POST /_mock/reset"
             ),
         ),
     }

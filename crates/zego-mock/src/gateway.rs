@@ -96,7 +96,9 @@ fn run(registry: &[Handler], state: &mut State, params: &Params, now: Now) -> Ou
     };
     let result = check(state, handler, params, now).and_then(|world| {
         let mut call = Call::new(handler, params, state, world, now);
-        (handler.handle)(&mut call)
+        let result = (handler.handle)(&mut call);
+        state.emit(world);
+        result
     });
     Outcome::of(handler.group, result)
 }

@@ -5,9 +5,12 @@
 //! the call's rate budgets, each with its documented code), runs the calls it implements
 //! — `SendCustomCommand`, `SendBroadcastMessage`, `KickoutUser` and `DescribeUserNum` —
 //! against a world of rooms, users and streams, keeps each user's inbox of delivered
-//! messages, and injects faults on request. Rust tests drive it through this library; any
-//! other language through the `zego-mock` binary and its JSON control API under
-//! `/_mock/`.
+//! messages, and injects faults on request. Users log in as a client SDK would, with a
+//! login token (Token04) that the mock checks ([`MockServer::login_with_token`]), and the
+//! mock can send the vendor's server callbacks for every change of its world to an app
+//! server under test ([`MockServerBuilder::callbacks`]). Rust tests drive it through this
+//! library; any other language through the `zego-mock` binary and its JSON control API
+//! under `/_mock/`.
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -106,7 +109,64 @@
 //! - A user ([`RoomUser`]) has a name (its ID unless set), a role (1 unless set;
 //!   [`ADMIN_ROLE`] is counted apart by `DescribeUserNum`) and, while online, the time it
 //!   logged in, in Unix milliseconds. Going offline ends the user's streams.
-//! - Streams ([`Stream`]) are modelled but no call adds one yet.
+//! - A user online in a room publishes a stream ([`Stream`]) as a client SDK's
+//!   `startPublishingStream` does: [`MockServer::publish`]`(room, user, stream_id)`, or
+//!   `POST /_mock/streams`; [`MockServer::stop_publishing`] stops it. Stream IDs are
+//!   unique in a world ([`PublishError`]). No server call adds or deletes streams yet.
+//!
+//! # Logging in with a login token
+//!
+//! [`MockServer::login_with_token`]`(room, user, token)` (and
+//! [`WorldHandle::login_with_token`], and `POST /_mock/login`) logs a user in as a client
+//! SDK's `loginRoom` does, with a Token04 login token made by the app server (for example
+//! with `zego_token::TokenBuilder`). The token must decode with the world's app's
+//! ServerSecret, be for that app and that user, not be expired by the mock's wall clock
+//! (valid while `now < expire`), and, when it carries a privilege payload, allow login to
+//! that room. Then the user is online, the room created if needed. Otherwise nothing
+//! changes and the [`LoginError`] names the reason: `undecodable` (also for a payload
+//! that is not a privilege document), `wrong app`, `wrong user`, `expired` or
+//! `no login privilege for room` (for another room, or login not allowed).
+//!
+//! # Callbacks
+//!
+//! With [`MockServerBuilder::callbacks`]`(url, secret)` (`--callback-url`,
+//! `--callback-secret`), the mock sends ZEGO's server callbacks to the app server under
+//! test whenever a world changes, as the vendor does (spec callbacks §5–§7):
+//!
+//! | change | events, in order |
+//! |---|---|
+//! | a room's first user logs in (builder, `set_online`, `login`, `POST /_mock/users`, a token login) | `room_create` (its `id_name` that user), `room_login` |
+//! | another user logs in | `room_login` (`auth_level` 4 for a token login, else 0) |
+//! | a user publishes or stops a stream | `stream_create`, `stream_close` (`type` 0) |
+//! | a user logs out | a `stream_close` (`type` 0) per stream of its, `room_logout` (`reason` 0), and `room_close` (`close_reason` 0) when it was the last |
+//! | `KickoutUser` | the same with `type` 3, `reason` 3 and `close_reason` 3 |
+//!
+//! Each event is the core's typed event ([`zego_core::callbacks::TypedEvent`]) written
+//! with the vendor's field names and JSON types, as a JSON `POST` (`Content-Type:
+//! application/json`) with a fresh `timestamp`, `nonce` and `signature` for every
+//! attempt. The identifiers are those a receiver orders by (spec callbacks §6.2): a room
+//! lifetime has a new `room_session_id` (= `room_seq`) and a `room_create_time` later
+//! than the previous lifetime's; a login its `session_id` and `login_time`, repeated by
+//! its logout; a publish its `stream_sid` and `create_time_ms`; `user_update_seq` and
+//! `stream_seq` count a lifetime's changes from 1. IDs are above 2⁵³, as the vendor's.
+//! [`zego_core::callbacks::Lifecycles`] takes the events of a room in the order sent as
+//! each new. The builder's users produce their events too, sent once the server runs.
+//!
+//! An attempt that is not answered 2xx within [`CALLBACK_TIMEOUT`] (3 s; the answer's
+//! body is not read) is retried after 1, 2, 4, 8 and 16 times the retry base
+//! ([`MockServerBuilder::callback_retry_base`], `--callback-retry-base-ms`; default
+//! [`DEFAULT_CALLBACK_RETRY_BASE`], 2 s, the vendor's 2/4/8/16/32 s), counted from the
+//! end of the failed attempt; after the sixth attempt the callback is dropped. Events of
+//! one room go one at a time: the next waits until the one before is delivered or
+//! dropped; other rooms go on meanwhile. The URL must be plain `http://` (the receiver is
+//! the developer's own, on this machine or a tunnel; HTTPS is not supported). The secret
+//! is a [`CallbackSecret`]: it signs, and is never printed.
+//!
+//! [`MockServer::callbacks`] (`GET /_mock/callbacks`) lists every delivery of every
+//! world in the order the changes happened, each a [`CallbackDelivery`] with its event
+//! name, room, the body of its last attempt, its [`CallbackAttempt`]s (status or error,
+//! and start time in Unix ms), whether it was delivered and whether it is still pending.
+//! Deliveries still pending when the server stops are not sent.
 //!
 //! # What it checks, in the gateway's order
 //!
@@ -206,16 +266,19 @@
 //! ```text
 //! zego-mock [--listen 127.0.0.1:8765] --app-id <N> --server-secret <S> [--test-env]
 //!           [--user <ROOM>:<USER>]... [--no-rate-limits]
+//!           [--callback-url <URL> --callback-secret <S> [--callback-retry-base-ms <N>]]
 //! ```
 //!
 //! It prints exactly one line to stdout, `zego-mock listening on http://127.0.0.1:8765`
 //! (the real port when port 0 was asked), and serves until SIGINT or SIGTERM, then exits
 //! with status 0. `--app-id` and `--server-secret` may also come from `ZEGO_APP_ID` and
 //! `ZEGO_SERVER_SECRET`. `--user` splits at the first `:` and puts the user online in the
-//! app's world (its test environment's, with `--test-env`).
+//! app's world (its test environment's, with `--test-env`). `--callback-url` and
+//! `--callback-secret` (or `ZEGO_CALLBACK_SECRET`) send the callbacks, retried after 1,
+//! 2, 4, 8 and 16 times `--callback-retry-base-ms` (default 2000).
 //!
 //! The control API answers JSON under `/_mock/` (a path the real service does not use);
-//! errors are HTTP 400, 404 or 405 with `{"error": "..."}`. The routes about a world take
+//! errors are HTTP 400, 404 or 405 with `{"error": "..."}` (and 403 or 409 where said). The routes about a world take
 //! it from `app_id` and `test_env` in the query of a `GET` (`?app_id=5678&test_env=true`)
 //! or in the body of a `POST` (`"app_id": 5678, "test_env": true`); without them, the
 //! default world, and with `app_id` alone, that app's own environment.
@@ -226,10 +289,13 @@
 //! | `GET /_mock/rooms` | | `[{"room_id": "r", "open": true, "users": [{"user_id": "u", "online": true, "user_name": "u", "role": 1, "login_time": 1700000000000}], "streams": [{"stream_id", "user_id", "user_name", "create_time"}]}]`, by room ID; closed rooms too, with `"open": false` |
 //! | `GET /_mock/users` | | `[{"room_id": "r", "user_id": "u", "online": true}]` |
 //! | `POST /_mock/users` | `{"room_id": "r", "user_id": "u", "online": true}`, optionally with `"user_name"` and `"role"` | `{"ok": true}` |
+//! | `POST /_mock/login` | `{"room_id": "r", "user_id": "u", "token": "04..."}`, optionally with `"user_name"` and `"role"` | `{"ok": true}`; refused: HTTP 403 `{"error": "expired: the token expired at ...", "reason": "expired"}`, the reason being one of `undecodable`, `wrong app`, `wrong user`, `expired`, `no login privilege for room` and `error` starting with it and `": "`; HTTP 404 with reason `unknown app` for an app the mock does not have |
+//! | `POST /_mock/streams` | `{"room_id": "r", "user_id": "u", "stream_id": "s", "publishing": true}`, or `{"room_id": "r", "stream_id": "s", "publishing": false}` | `{"ok": true}`; HTTP 409 `{"error": "..."}` when the user is not online in the room or another publish has the stream ID |
+//! | `GET /_mock/callbacks` | | `[{"event": "room_create", "room_id": "r", "body": "{...}", "attempts": [{"status": 500, "at_ms": 1700000000000, "error": null}, {"status": 200, ...}], "delivered": true, "pending": false}]`, every world's, in the order the changes happened (`status` `null` and `error` set when there was no answer; `body` empty before the first attempt) |
 //! | `GET /_mock/faults` | | the pending faults, as posted, `times` being the uses left |
 //! | `POST /_mock/faults` | a fault, below | `{"ok": true}` |
 //! | `GET /_mock/requests` | | `[{"action": "SendCustomCommand", "app_id": "1234", "query": "...", "code": 0, "request_id": "7", "fault": null}]` (`code`, `request_id`: `null` when no envelope was sent; `fault`: a fault's `kind` and its fields, or `null`) |
-//! | `POST /_mock/reset` | | `{"ok": true}` |
+//! | `POST /_mock/reset` | | `{"ok": true}`: inboxes, faults, the request log, budgets and the callback log cleared |
 //!
 //! A fault is `{"kind": K, "times": 1, "action": "SendCustomCommand"}` (`times` defaults to
 //! 1, `action` to any), where `K` is one of `"delay"` (with `"delay_ms": 3000`),
@@ -246,15 +312,20 @@
 //! header read timeout ([`DEFAULT_HEADER_READ_TIMEOUT`], also the idle limit of a
 //! kept-alive connection) is disconnected; at most [`MAX_CONNECTIONS`] connections are
 //! served at once ([`MockServerBuilder::max_connections`]); control bodies are read up to
-//! 64 KiB. The request log and the inboxes are bounded as above.
+//! 64 KiB. The request log and the inboxes are bounded as above, and so is the callback
+//! log: its last [`MAX_CALLBACK_ENTRIES`] deliveries within [`MAX_CALLBACK_BYTES`]; at most
+//! [`MAX_WAITING_CALLBACKS`] events wait behind an earlier one of their room (one more is
+//! logged as not delivered, without an attempt).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod bounded;
+mod callbacks;
 mod control;
 mod gateway;
 mod handlers;
 mod inbox;
+mod login;
 mod request;
 mod response;
 mod server;
@@ -266,19 +337,26 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
 use zego_core::{AppId, ServerSecret};
 
+pub use callbacks::{
+    CALLBACK_TIMEOUT, CallbackAttempt, CallbackDelivery, DEFAULT_CALLBACK_RETRY_BASE,
+    MAX_CALLBACK_BYTES, MAX_CALLBACK_ENTRIES, MAX_WAITING_CALLBACKS,
+};
 pub use gateway::TIMESTAMP_WINDOW_SECS;
 pub use inbox::{Delivered, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES, MessageKind};
+pub use login::LoginError;
 pub use server::{
     DEFAULT_HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_HEADERS, MAX_URI_BYTES,
 };
 pub use state::{Fault, FaultKind, LoggedRequest, MAX_LOG_BYTES, MAX_LOG_ENTRIES};
-pub use world::{ADMIN_ROLE, DEFAULT_ROLE, Login, Room, RoomUser, Stream};
+pub use world::{ADMIN_ROLE, DEFAULT_ROLE, Login, PublishError, Room, RoomUser, Stream};
+pub use zego_core::callbacks::CallbackSecret;
 
+use callbacks::{CallbackConfig, Outbox};
 use state::{AppEntry, Shared, State};
 use world::WorldKey;
 
@@ -346,6 +424,9 @@ pub struct MockServerBuilder {
     listen: SocketAddr,
     header_read_timeout: Duration,
     max_connections: usize,
+    /// The callback URL and secret (its `Debug` is redacted).
+    callbacks: Option<(String, CallbackSecret)>,
+    callback_retry_base: Duration,
 }
 
 impl MockServerBuilder {
@@ -401,12 +482,59 @@ impl MockServerBuilder {
         self
     }
 
+    /// Sends the vendor's callbacks to `url` (`http://HOST[:PORT]/PATH`; HTTPS is not
+    /// supported), signed with `secret`: whenever a world changes, the matching event
+    /// (`room_create`, `room_login`, `room_logout`, `stream_create`, `stream_close`,
+    /// `room_close`) is POSTed as JSON, retried as the vendor retries, and listed by
+    /// [`MockServer::callbacks`]. The users the builder puts online produce theirs too,
+    /// sent once the server runs.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use zego_core::AppId;
+    /// use zego_mock::{App, CallbackSecret, MockServer};
+    /// let mock = MockServer::builder()
+    ///     .app(App::new(AppId::new(1234), "0123456789abcdef0123456789abcdef"))
+    ///     .callbacks("http://127.0.0.1:8080/zego", CallbackSecret::new("callback-secret")?)
+    ///     .callback_retry_base(Duration::from_millis(50)) // retries after 50, 100, ... ms
+    ///     .start()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn callbacks(mut self, url: impl Into<String>, secret: CallbackSecret) -> Self {
+        self.callbacks = Some((url.into(), secret));
+        self
+    }
+
+    /// The retry base of callbacks (default [`DEFAULT_CALLBACK_RETRY_BASE`], 2 s): an
+    /// attempt not answered 2xx within [`CALLBACK_TIMEOUT`] is retried after 1, 2, 4, 8
+    /// and 16 times it, then the callback is dropped.
+    pub fn callback_retry_base(mut self, base: Duration) -> Self {
+        self.callback_retry_base = base;
+        self
+    }
+
     /// Binds the address and starts serving on a thread of its own.
     ///
-    /// Fails when an app's secret is not a valid `ServerSecret` (`InvalidInput`), when
-    /// the address cannot be bound, or when the thread or runtime cannot be made.
+    /// Fails when an app's secret is not a valid `ServerSecret` or the callback URL is
+    /// not a plain `http://` URL (`InvalidInput`), when the address cannot be bound, or
+    /// when the thread or runtime cannot be made.
     pub fn start(self) -> io::Result<MockServer> {
         let mut state = State::new(self.rate_limits);
+        let callbacks = match self.callbacks {
+            Some((url, secret)) => {
+                let url = callbacks::parse_url(&url)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+                let (outbox, queue) = Outbox::new();
+                state.outbox = Some(outbox);
+                let config = CallbackConfig {
+                    url,
+                    secret,
+                    retry_base: self.callback_retry_base,
+                };
+                Some((Arc::new(config), queue))
+            }
+            None => None,
+        };
         if let Some(first) = self.apps.first() {
             state.default_world = WorldKey {
                 app_id: first.app_id.get(),
@@ -452,8 +580,14 @@ impl MockServerBuilder {
         let thread = std::thread::Builder::new()
             .name(format!("zego-mock {addr}"))
             .spawn(move || {
-                runtime.block_on(server::serve(listener, served, stopped));
-                // Dropping the runtime here ends every connection still open.
+                runtime.block_on(async move {
+                    if let Some((config, queue)) = callbacks {
+                        tokio::spawn(callbacks::dispatch(served.clone(), config, queue));
+                    }
+                    server::serve(listener, served, stopped).await;
+                });
+                // Dropping the runtime here ends every connection still open, and the
+                // callbacks still pending.
             })?;
         Ok(MockServer {
             addr,
@@ -490,6 +624,8 @@ impl MockServer {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             max_connections: MAX_CONNECTIONS,
+            callbacks: None,
+            callback_retry_base: DEFAULT_CALLBACK_RETRY_BASE,
         }
     }
 
@@ -543,9 +679,45 @@ impl MockServer {
         self.default_world().login(room_id, login);
     }
 
+    /// Logs a user into a room of the default world with a login token, as a client SDK
+    /// does; see [`WorldHandle::login_with_token`].
+    pub fn login_with_token(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        token: &str,
+    ) -> Result<(), LoginError> {
+        self.default_world()
+            .login_with_token(room_id, Login::new(user_id), token)
+    }
+
+    /// A user online in a room of the default world starts publishing a stream; see
+    /// [`WorldHandle::publish`].
+    pub fn publish(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        stream_id: &str,
+    ) -> Result<(), PublishError> {
+        self.default_world().publish(room_id, user_id, stream_id)
+    }
+
+    /// A stream of a room of the default world stops; see
+    /// [`WorldHandle::stop_publishing`].
+    pub fn stop_publishing(&self, room_id: &str, stream_id: &str) -> bool {
+        self.default_world().stop_publishing(room_id, stream_id)
+    }
+
     /// The rooms of the default world, open or closed, by room ID.
     pub fn rooms(&self) -> Vec<Room> {
         self.default_world().rooms()
+    }
+
+    /// Every callback sent or being sent, of every world, in the order the changes
+    /// happened (the last [`MAX_CALLBACK_ENTRIES`], within [`MAX_CALLBACK_BYTES`]); empty
+    /// without [`MockServerBuilder::callbacks`].
+    pub fn callbacks(&self) -> Vec<CallbackDelivery> {
+        self.shared.lock().callbacks()
     }
 
     /// Queues a fault for the next matching requests.
@@ -564,8 +736,9 @@ impl MockServer {
         self.shared.lock().log.iter().cloned().collect()
     }
 
-    /// Clears inboxes, pending faults, the request log and the rate budgets; keeps apps,
-    /// rooms and users (and `RequestId`s stay unique).
+    /// Clears inboxes, pending faults, the request log, the rate budgets and the callback
+    /// log; keeps apps, rooms and users (and `RequestId`s stay unique). Callbacks still
+    /// pending are still sent, but no longer listed.
     pub fn reset(&self) {
         self.shared.lock().reset();
     }
@@ -652,6 +825,47 @@ impl WorldHandle {
     /// Puts a user online in a room, with the name and role `login` gives it.
     pub fn login(&self, room_id: &str, login: Login) {
         self.shared.lock().put(self.key, room_id, &login, true);
+    }
+
+    /// Logs `login`'s user into a room with a login token (Token04), as a client SDK's
+    /// `loginRoom` does: the token must decode with this world's app's ServerSecret, be
+    /// for that app and user, not be expired by the mock's wall clock, and, when it
+    /// carries a privilege payload, allow login to `room_id`. Then the user is online
+    /// (the room is created if needed; a user already online stays logged in as it
+    /// was), with the name and role `login` gives it. On a refusal nothing changes.
+    pub fn login_with_token(
+        &self,
+        room_id: &str,
+        login: Login,
+        token: &str,
+    ) -> Result<(), LoginError> {
+        self.shared
+            .lock()
+            .login_with_token(self.key, room_id, login, token, SystemTime::now())
+    }
+
+    /// `user_id`, online in `room_id`, starts publishing `stream_id` (as a client SDK's
+    /// `startPublishingStream`): the stream is listed by [`rooms`](Self::rooms) until it
+    /// stops, its user leaves or the room closes. Stream IDs are unique in a world:
+    /// publishing one that another user (or room) has is refused; the same publish again
+    /// changes nothing.
+    pub fn publish(
+        &self,
+        room_id: &str,
+        user_id: &str,
+        stream_id: &str,
+    ) -> Result<(), PublishError> {
+        self.shared
+            .lock()
+            .publish(self.key, room_id, user_id, stream_id)
+    }
+
+    /// The stream `stream_id` of `room_id` stops normally. Returns whether it was being
+    /// published there.
+    pub fn stop_publishing(&self, room_id: &str, stream_id: &str) -> bool {
+        self.shared
+            .lock()
+            .stop_publishing(self.key, room_id, stream_id)
     }
 
     /// Its rooms, open or closed, by room ID.

@@ -9,16 +9,17 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use zego_core::AppId;
-use zego_mock::{App, MockServer};
+use zego_mock::{App, CallbackSecret, MockServer};
 
 /// A local server that behaves like the ZEGO real-time server API.
 ///
 /// Prints `zego-mock listening on http://<addr>` and serves until SIGINT or SIGTERM. Drive
-/// it over HTTP with the JSON control API under /_mock/ (inbox/<user>, users, rooms,
-/// faults, requests, reset).
+/// it over HTTP with the JSON control API under /_mock/ (inbox/<user>, users, login,
+/// streams, rooms, faults, requests, callbacks, reset).
 #[derive(Parser)]
 #[command(name = "zego-mock", version)]
 struct Args {
@@ -50,6 +51,28 @@ struct Args {
     /// Never answer 206 (no per-app budget).
     #[arg(long)]
     no_rate_limits: bool,
+
+    /// Send the vendor's callbacks (room, login, stream events) to this http:// URL.
+    #[arg(long, value_name = "URL", requires = "callback_secret")]
+    callback_url: Option<String>,
+
+    /// The CallbackSecret the callbacks are signed with (not the ServerSecret).
+    #[arg(
+        long,
+        value_name = "S",
+        env = "ZEGO_CALLBACK_SECRET",
+        hide_env_values = true
+    )]
+    callback_secret: Option<String>,
+
+    /// Retry a callback after 1, 2, 4, 8 and 16 times this many milliseconds.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 2000,
+        requires = "callback_url"
+    )]
+    callback_retry_base_ms: u64,
 }
 
 fn parse_user(value: &str) -> Result<(String, String), String> {
@@ -95,7 +118,18 @@ async fn run(args: Args) -> ExitCode {
     let mut builder = MockServer::builder()
         .listen(args.listen)
         .app(app)
-        .rate_limits(!args.no_rate_limits);
+        .rate_limits(!args.no_rate_limits)
+        .callback_retry_base(Duration::from_millis(args.callback_retry_base_ms));
+    if let (Some(url), Some(secret)) = (args.callback_url, args.callback_secret) {
+        match CallbackSecret::new(secret) {
+            // The error names what is wrong with the secret, never the secret.
+            Err(e) => {
+                eprintln!("zego-mock: --callback-secret: {e}");
+                return ExitCode::FAILURE;
+            }
+            Ok(secret) => builder = builder.callbacks(url, secret),
+        }
+    }
     for (room, user) in args.users {
         builder = builder.user(room, user);
     }

@@ -1,16 +1,18 @@
 //! What the mock remembers: apps, the worlds of rooms and users, inboxes, pending faults,
-//! the request log and the rate budgets. One `State` sits behind one `std::sync::Mutex`
+//! the request log, the rate budgets and the callbacks to send. One `State` sits behind one `std::sync::Mutex`
 //! (in [`Shared`]); every lock is short and never held across an `.await`.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
-use zego_core::{Rate, ReturnCode, ServerSecret};
+use zego_core::{AppId, Rate, ReturnCode, ServerSecret, unix_seconds};
 
 use crate::bounded::{Bounded, Weigh};
+use crate::callbacks::{CallbackDelivery, Outbox};
 use crate::inbox::{Delivered, Inboxes, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES};
-use crate::world::{Login, Room, World, WorldKey};
+use crate::login::LoginError;
+use crate::world::{Login, PublishError, Room, World, WorldKey, unix_millis};
 
 /// The most entries the request log keeps; the oldest are dropped first.
 pub const MAX_LOG_ENTRIES: usize = 100_000;
@@ -216,6 +218,8 @@ pub(crate) struct State {
     buckets: HashMap<BucketKey, Bucket>,
     pub(crate) rate_limits: bool,
     next_request_id: u64,
+    /// Where the worlds' changes go as callbacks, when the mock sends them.
+    pub(crate) outbox: Option<Outbox>,
 }
 
 impl State {
@@ -233,6 +237,7 @@ impl State {
             buckets: HashMap::new(),
             rate_limits,
             next_request_id: 1,
+            outbox: None,
         }
     }
 
@@ -266,6 +271,80 @@ impl State {
     pub(crate) fn put(&mut self, key: WorldKey, room_id: &str, login: &Login, online: bool) {
         self.world(key)
             .put(room_id, login, online, unix_millis(SystemTime::now()));
+        self.emit(key);
+    }
+
+    /// Logs a user in with a login token, as a client SDK does, checked at `now`; on a
+    /// refusal nothing changes.
+    pub(crate) fn login_with_token(
+        &mut self,
+        key: WorldKey,
+        room_id: &str,
+        login: Login,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<(), LoginError> {
+        let app_id = AppId::new(key.app_id);
+        let app = self
+            .apps
+            .get(&key.app_id)
+            .ok_or(LoginError::UnknownApp { app_id })?;
+        let decoded =
+            zego_token::decode(&app.secret, token).map_err(|e| LoginError::Undecodable {
+                detail: e.to_string(),
+            })?;
+        decoded
+            .check_login(app_id, login.user_id(), room_id, unix_seconds(now))
+            .map_err(LoginError::of_check)?;
+        self.world(key)
+            .put(room_id, &login.with_token(), true, unix_millis(now));
+        self.emit(key);
+        Ok(())
+    }
+
+    /// `user_id`, online in a room of `key`'s world, starts publishing `stream_id` now.
+    pub(crate) fn publish(
+        &mut self,
+        key: WorldKey,
+        room_id: &str,
+        user_id: &str,
+        stream_id: &str,
+    ) -> Result<(), PublishError> {
+        let now = unix_millis(SystemTime::now());
+        let published = self.world(key).publish(room_id, user_id, stream_id, now);
+        self.emit(key);
+        published
+    }
+
+    /// The publish of `stream_id` in a room of `key`'s world stops now. Returns whether
+    /// it was being published there.
+    pub(crate) fn stop_publishing(
+        &mut self,
+        key: WorldKey,
+        room_id: &str,
+        stream_id: &str,
+    ) -> bool {
+        let now = unix_millis(SystemTime::now());
+        let stopped = self.world(key).stop_publishing(room_id, stream_id, now);
+        self.emit(key);
+        stopped
+    }
+
+    /// Takes the changes of `key`'s world and queues them as callbacks, if the mock sends
+    /// them (else they are dropped).
+    pub(crate) fn emit(&mut self, key: WorldKey) {
+        let changes = self.world(key).take_changes();
+        if let Some(outbox) = self.outbox.as_mut() {
+            outbox.send(key, changes);
+        }
+    }
+
+    /// Every callback delivery kept, oldest first.
+    pub(crate) fn callbacks(&self) -> Vec<CallbackDelivery> {
+        self.outbox
+            .as_ref()
+            .map(Outbox::deliveries)
+            .unwrap_or_default()
     }
 
     /// The rooms of `key`'s world.
@@ -314,20 +393,18 @@ impl State {
         self.log.push(entry);
     }
 
-    /// Clears inboxes, faults, the request log and the rate budgets; keeps apps, rooms
-    /// and users (and the `RequestId` counter, so IDs stay unique).
+    /// Clears inboxes, faults, the request log, the rate budgets and the callback log;
+    /// keeps apps, rooms and users (and the `RequestId` counter, so IDs stay unique).
+    /// Callbacks still pending are still sent.
     pub(crate) fn reset(&mut self) {
         self.inboxes.clear();
         self.faults.clear();
         self.log.clear();
         self.buckets.clear();
+        if let Some(outbox) = self.outbox.as_mut() {
+            outbox.clear();
+        }
     }
-}
-
-/// Unix milliseconds of `time` (0 before 1970).
-pub(crate) fn unix_millis(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// What the connection tasks share with the handle.

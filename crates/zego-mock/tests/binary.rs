@@ -1,6 +1,7 @@
 //! The `zego-mock` program: its one line, its control API, and its signals.
 
 mod common;
+mod receiver;
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
@@ -8,7 +9,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
-use serde_json::json;
+use receiver::{CallbackReceiver, Plan};
+use serde_json::{Value, json};
 
 struct Running {
     child: Child,
@@ -23,6 +25,7 @@ fn spawn(extra: &[&str]) -> Running {
         .args(extra)
         .env_remove("ZEGO_APP_ID")
         .env_remove("ZEGO_SERVER_SECRET")
+        .env_remove("ZEGO_CALLBACK_SECRET")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -187,6 +190,38 @@ fn bad_arguments_fail_with_nothing_on_stdout() {
             "--listen",
             "nowhere",
         ],
+        vec![
+            "--app-id",
+            "1",
+            "--server-secret",
+            SECRET,
+            "--callback-url",
+            "http://127.0.0.1:9/",
+        ],
+        vec![
+            "--listen",
+            "127.0.0.1:0",
+            "--app-id",
+            "1",
+            "--server-secret",
+            SECRET,
+            "--callback-url",
+            "https://127.0.0.1:9/",
+            "--callback-secret",
+            CALLBACK_SECRET,
+        ],
+        vec![
+            "--app-id",
+            "1",
+            "--server-secret",
+            SECRET,
+            "--callback-url",
+            "http://127.0.0.1:9/",
+            "--callback-secret",
+            CALLBACK_SECRET,
+            "--callback-retry-base-ms",
+            "soon",
+        ],
     ] {
         let output = Command::new(env!("CARGO_BIN_EXE_zego-mock"))
             .args(&args)
@@ -200,10 +235,67 @@ fn bad_arguments_fail_with_nothing_on_stdout() {
         assert!(!output.stderr.is_empty(), "{args:?}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
-            !stderr.contains(SECRET),
-            "the secret is never printed: {stderr}"
+            !stderr.contains(SECRET) && !stderr.contains(CALLBACK_SECRET),
+            "the secrets are never printed: {stderr}"
         );
     }
+}
+
+const CALLBACK_SECRET: &str = "binary-callback-secret";
+
+#[test]
+fn sends_callbacks_as_its_flags_say() {
+    let failed_once = std::sync::atomic::AtomicBool::new(false);
+    let receiver = CallbackReceiver::start(CALLBACK_SECRET, move |_| {
+        if failed_once.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            Plan::Verify
+        } else {
+            Plan::Status(500)
+        }
+    });
+    let url = receiver.url();
+    let mut mock = spawn(&[
+        "--user",
+        "room-1:alice",
+        "--callback-url",
+        &url,
+        "--callback-secret",
+        CALLBACK_SECRET,
+        "--callback-retry-base-ms",
+        "40",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let listed = loop {
+        let listed = get(mock.addr, "/_mock/callbacks").json();
+        let entries = listed.as_array().unwrap();
+        if entries.len() == 2 && entries.iter().all(|e| e["pending"] == false) {
+            break listed;
+        }
+        assert!(Instant::now() < deadline, "{listed}");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let attempts = listed[0]["attempts"].as_array().unwrap();
+    let statuses: Vec<&Value> = attempts.iter().map(|a| &a["status"]).collect();
+    assert_eq!(statuses, [&json!(500), &json!(200)]);
+    let at = |i: usize| attempts[i]["at_ms"].as_u64().unwrap();
+    assert!(at(1) - at(0) >= 40, "retried after the base: {listed}");
+    let accepted: Vec<String> = receiver
+        .accepted()
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect();
+    assert_eq!(accepted, ["room_create", "room_login"]);
+
+    signal(&mock.child, "TERM");
+    assert!(wait_exit(&mut mock.child).success());
+    let mut stderr = String::new();
+    mock.child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!stderr.contains(CALLBACK_SECRET), "{stderr}");
 }
 
 #[test]

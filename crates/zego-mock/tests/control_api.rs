@@ -218,3 +218,61 @@ fn bad_control_requests_get_json_errors() {
     assert_eq!(response.status, 400);
     assert_eq!(code(mock.addr(), &hello()), 0);
 }
+
+#[test]
+fn streams_start_and_stop_as_a_client_publishes() {
+    let mock = start();
+    let publish =
+        |body: serde_json::Value| post_json(mock.addr(), "/_mock/streams", &body.to_string());
+    let response = publish(
+        json!({"room_id": "room-1", "user_id": "alice", "stream_id": "cam",
+                                  "publishing": true}),
+    );
+    assert_eq!(response.status, 200);
+    assert_eq!(response.json(), json!({"ok": true}));
+    let rooms = get(mock.addr(), "/_mock/rooms").json();
+    assert_eq!(rooms[0]["streams"][0]["stream_id"], "cam");
+    assert_eq!(rooms[0]["streams"][0]["user_id"], "alice");
+    assert_eq!(mock.rooms()[0].streams.len(), 1);
+
+    // Refusals: 409, and nothing changes.
+    for (body, words) in [
+        (
+            json!({"room_id": "room-1", "user_id": "carol", "stream_id": "c", "publishing": true}),
+            "not online",
+        ),
+        (
+            json!({"room_id": "room-1", "user_id": "bob", "stream_id": "cam", "publishing": true}),
+            "already published",
+        ),
+    ] {
+        let response = publish(body);
+        assert_eq!(response.status, 409);
+        let error = response.json()["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(words), "{error}");
+    }
+    assert_eq!(
+        publish(json!({"room_id": "room-1", "stream_id": "x", "publishing": true})).status,
+        400
+    );
+    assert_eq!(
+        publish(json!({"room_id": "room-1", "user_id": "bob"})).status,
+        400
+    );
+    assert_eq!(mock.rooms()[0].streams.len(), 1);
+
+    // Stopping: by stream ID; stopping a stream that is not there is fine too.
+    for _ in 0..2 {
+        let response =
+            publish(json!({"room_id": "room-1", "stream_id": "cam", "publishing": false}));
+        assert_eq!(response.status, 200);
+    }
+    assert!(mock.rooms()[0].streams.is_empty());
+    assert_eq!(get(mock.addr(), "/_mock/streams").status, 405);
+
+    // A user's streams end when it leaves the room.
+    mock.publish("room-1", "bob", "bob-cam").unwrap();
+    mock.set_online("room-1", "bob", false);
+    assert!(mock.rooms()[0].streams.is_empty());
+    assert!(!mock.stop_publishing("room-1", "bob-cam"));
+}

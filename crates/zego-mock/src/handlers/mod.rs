@@ -22,7 +22,7 @@ use zego_core::{Action, Batched, Budget, Group, Rate, ReturnCode};
 use crate::inbox::Delivered;
 use crate::request::{Now, Params};
 use crate::state::{BucketKey, State};
-use crate::world::{RoomState, World, WorldKey};
+use crate::world::{RoomState, World, WorldKey, unix_millis};
 
 /// What a handler answers: the success's `Data` (`None`: no `Data` member, as the
 /// vendor shows for calls such as `KickoutUser`), or an error code.
@@ -190,7 +190,13 @@ impl<'a> Call<'a> {
         self.handler.spend(self.state, key, rate, self.now.instant)
     }
 
-    /// The world the request acts on.
+    /// The mock's wall clock when the request came, Unix milliseconds.
+    pub(crate) fn now_ms(&self) -> u64 {
+        unix_millis(self.now.wall)
+    }
+
+    /// The world the request acts on. Its changes are sent as callbacks once the handler
+    /// returns.
     pub(crate) fn world(&mut self) -> &mut World {
         self.state.world(self.world)
     }
