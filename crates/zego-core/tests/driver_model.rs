@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use zego_core::actions::{DescribeUserNum, SendCustomCommand};
 use zego_core::{
-    Action, AppId, Call, CodeClass, Config, Error, FixedHost, Group, RetryPolicy, ReturnCode,
+    Action, AppId, Call, CodeClass, Config, FixedHost, Group, RetryPolicy, ReturnCode,
     ServerSecret, Step, TransportFailure, Unlimited,
 };
 
@@ -99,17 +99,36 @@ enum End {
 }
 
 /// The reference model of the retry rules.
-fn model(answers: &[Answer], group: Group, idempotent: bool, max: u32, unsafe_retries: bool) -> End {
+fn model(
+    answers: &[Answer],
+    group: Group,
+    idempotent: bool,
+    max: u32,
+    unsafe_retries: bool,
+) -> End {
     let mut resigned = false;
     let mut effect = false;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let answer = answers.get(attempt as usize - 1).cloned().unwrap_or(Answer::NotSent);
+        let answer = answers
+            .get(attempt as usize - 1)
+            .cloned()
+            .unwrap_or(Answer::NotSent);
         let (retry, code, this_effect) = match answer {
-            Answer::Success => return End::Reply { attempts: attempt, code: 0 },
+            Answer::Success => {
+                return End::Reply {
+                    attempts: attempt,
+                    code: 0,
+                };
+            }
             Answer::Code(c) => match ReturnCode::new(c).class(group) {
-                CodeClass::Answer => return End::Reply { attempts: attempt, code: c },
+                CodeClass::Answer => {
+                    return End::Reply {
+                        attempts: attempt,
+                        code: c,
+                    };
+                }
                 CodeClass::Throttled | CodeClass::Transient => (true, Some(c), false),
                 CodeClass::ReSign => (!resigned, Some(c), false),
                 _ => (false, Some(c), false),
@@ -135,20 +154,21 @@ fn model(answers: &[Answer], group: Group, idempotent: bool, max: u32, unsafe_re
 
 fn body(answer: &Answer) -> Option<(u16, Vec<u8>)> {
     match answer {
-        Answer::Success => Some((200, br#"{"Code":0,"Message":"success","RequestId":"r"}"#.to_vec())),
-        Answer::Code(c) => Some((200, format!(r#"{{"Code":{c},"RequestId":"r{c}"}}"#).into_bytes())),
+        Answer::Success => Some((
+            200,
+            br#"{"Code":0,"Message":"success","RequestId":"r"}"#.to_vec(),
+        )),
+        Answer::Code(c) => Some((
+            200,
+            format!(r#"{{"Code":{c},"RequestId":"r{c}"}}"#).into_bytes(),
+        )),
         Answer::NotEnvelope => Some((502, b"<html>bad gateway</html>".to_vec())),
         _ => None,
     }
 }
 
 /// The driver, in virtual time, through the same schedule.
-fn drive<A: Action>(
-    action: A,
-    answers: &[Answer],
-    config: &Config,
-    steps: &[u16],
-) -> (End, u32) {
+fn drive<A: Action>(action: A, answers: &[Answer], config: &Config, steps: &[u16]) -> (End, u32) {
     let mut call = Call::new(config, &Unlimited, action).expect("valid");
     let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 11);
     let mut now = Instant::now();
@@ -157,10 +177,16 @@ fn drive<A: Action>(
         match call.poll(now, &mut host) {
             Step::Wait(until) => now = until,
             Step::Send(_) => {
-                let answer = answers.get(sent as usize).cloned().unwrap_or(Answer::NotSent);
+                let answer = answers
+                    .get(sent as usize)
+                    .cloned()
+                    .unwrap_or(Answer::NotSent);
                 sent += 1;
                 // Time passes while the request is out.
-                let step = steps.get(sent as usize % steps.len().max(1)).copied().unwrap_or(0);
+                let step = steps
+                    .get(sent as usize % steps.len().max(1))
+                    .copied()
+                    .unwrap_or(0);
                 now += Duration::from_millis(u64::from(step));
                 match (body(&answer), answer) {
                     (Some((status, body)), _) => call.handle(now, Ok((status, body))),
@@ -258,27 +284,57 @@ fn the_model_says_what_the_docs_say() {
     let send = |answers: &[Answer], unsafe_retries| {
         model(answers, Group::RoomSignalling, false, 3, unsafe_retries)
     };
-    assert_eq!(send(&[Code(206), Success], false), End::Reply { attempts: 2, code: 0 });
+    assert_eq!(
+        send(&[Code(206), Success], false),
+        End::Reply {
+            attempts: 2,
+            code: 0
+        }
+    );
     assert_eq!(
         send(&[MaybeSent, Success], false),
-        End::Error { attempts: 1, code: None, may_have_taken_effect: true }
+        End::Error {
+            attempts: 1,
+            code: None,
+            may_have_taken_effect: true
+        }
     );
-    assert_eq!(send(&[MaybeSent, Success], true), End::Reply { attempts: 2, code: 0 });
+    assert_eq!(
+        send(&[MaybeSent, Success], true),
+        End::Reply {
+            attempts: 2,
+            code: 0
+        }
+    );
     assert_eq!(
         send(&[MaybeSent, Code(50013), Code(50013)], true),
-        End::Error { attempts: 3, code: Some(50013), may_have_taken_effect: true }
+        End::Error {
+            attempts: 3,
+            code: Some(50013),
+            may_have_taken_effect: true
+        }
     );
     assert_eq!(
         send(&[Code(100000004), Code(100000004)], false),
-        End::Error { attempts: 2, code: Some(100000004), may_have_taken_effect: false }
+        End::Error {
+            attempts: 2,
+            code: Some(100000004),
+            may_have_taken_effect: false
+        }
     );
     assert_eq!(
         model(&[Code(41004)], Group::MediaService, true, 3, false),
-        End::Reply { attempts: 1, code: 41004 }
+        End::Reply {
+            attempts: 1,
+            code: 41004
+        }
     );
     assert_eq!(
         model(&[Code(41004)], Group::RoomSignalling, true, 3, false),
-        End::Error { attempts: 1, code: Some(41004), may_have_taken_effect: false }
+        End::Error {
+            attempts: 1,
+            code: Some(41004),
+            may_have_taken_effect: false
+        }
     );
-    let _: Option<Error> = None;
 }
