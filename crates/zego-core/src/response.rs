@@ -83,13 +83,17 @@ impl ReplyData for NoData {
     }
 }
 
+/// The envelope. Only `Code` is needed, an integer given as a JSON number or as a string
+/// of decimal digits; `Message` is kept when it is a string and `RequestId` when it is a
+/// string or a number, and anything else in their place is read as empty, so that an odd
+/// member never turns a delivered success into "not an envelope".
 #[derive(Deserialize)]
 struct Envelope<D> {
-    #[serde(rename = "Code")]
+    #[serde(rename = "Code", deserialize_with = "code")]
     code: i64,
-    #[serde(rename = "Message", default, deserialize_with = "string_or_null")]
+    #[serde(rename = "Message", default, deserialize_with = "text_or_empty")]
     message: String,
-    #[serde(rename = "RequestId", default, deserialize_with = "string_or_number")]
+    #[serde(rename = "RequestId", default, deserialize_with = "id_or_empty")]
     request_id: String,
     // Absent and `null` both read as `None`.
     #[serde(rename = "Data", default = "none")]
@@ -137,75 +141,19 @@ pub fn parse_response<A: Action>(
         Ok(env) => return finish::<A>(env),
         Err(e) => e,
     };
-    // The data did not fit, or the envelope is odd, or this is not an envelope at all:
-    // read it leniently, needing only `Code`.
-    let Some(env) = lenient_envelope(body) else {
-        return Err(ResponseError::NotEnvelope {
-            status,
-            reason: data_error.to_string(),
-            excerpt: excerpt(body),
-        });
-    };
-    if !is_reply::<A>(env.code) {
-        return Err(api_error::<A, _>(env));
-    }
-    match env.data {
-        Some(data) => match serde_json::from_value::<Option<A::Data>>(data) {
-            Ok(data) => finish::<A>(Envelope {
-                data,
-                code: env.code,
-                message: env.message,
-                request_id: env.request_id,
-            }),
-            Err(e) => Err(ResponseError::Data {
-                request_id: env.request_id,
-                reason: e.to_string(),
-            }),
-        },
-        None => finish::<A>(Envelope {
-            data: None,
-            code: env.code,
-            message: env.message,
+    // The data did not fit, or this is not an envelope at all: read the envelope alone.
+    match serde_json::from_slice::<Envelope<IgnoredAny>>(body) {
+        Ok(env) if !is_reply::<A>(env.code) => Err(api_error::<A, _>(env)),
+        Ok(env) => Err(ResponseError::Data {
             request_id: env.request_id,
+            reason: data_error.to_string(),
+        }),
+        Err(e) => Err(ResponseError::NotEnvelope {
+            status,
+            reason: e.to_string(),
+            excerpt: excerpt(body),
         }),
     }
-}
-
-/// The envelope read as leniently as it can be: a JSON object whose `Code` is an integer
-/// (a number, or a string of decimal digits); `Message` kept when it is a string,
-/// `RequestId` when it is a string or a number; `Data` as it is. `None` without a usable
-/// `Code`: then it is not an envelope.
-fn lenient_envelope(body: &[u8]) -> Option<Envelope<serde_json::Value>> {
-    let serde_json::Value::Object(mut members) = serde_json::from_slice(body).ok()? else {
-        return None;
-    };
-    let code = match members.get("Code")? {
-        serde_json::Value::Number(n) => n.as_i64()?,
-        serde_json::Value::String(s) => {
-            let digits = s.strip_prefix('-').unwrap_or(s);
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return None;
-            }
-            s.parse().ok()?
-        }
-        _ => return None,
-    };
-    let message = match members.remove("Message") {
-        Some(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    };
-    let request_id = match members.remove("RequestId") {
-        Some(serde_json::Value::String(s)) => s,
-        Some(serde_json::Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    };
-    let data = members.remove("Data").filter(|d| !d.is_null());
-    Some(Envelope {
-        code,
-        message,
-        request_id,
-        data,
-    })
 }
 
 /// `true` for the codes that make a reply rather than an error: 0 and the call's answers.
@@ -321,8 +269,94 @@ where
     Ok(Option::<Lenient<T>>::deserialize(d)?.map(|Lenient(v)| v))
 }
 
-fn string_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+/// Reads `Code`: an integer as a JSON number, or as a string of decimal digits (with an
+/// optional minus).
+fn code<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    struct V;
+    impl de::Visitor<'_> for V {
+        type Value = i64;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer, or a string of decimal digits")
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+            Ok(v)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v).map_err(|_| E::custom("the code is out of range"))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
+            let digits = v.strip_prefix('-').unwrap_or(v);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(E::custom("the code is not a decimal integer"));
+            }
+            v.parse().map_err(|_| E::custom("the code is out of range"))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// Reads a string; anything else (a number, `null`, an object, ...) reads as empty.
+fn text_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    d.deserialize_any(Lenient { numbers: false })
+}
+
+/// Reads a string or a number's decimal text; anything else reads as empty.
+fn id_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    d.deserialize_any(Lenient { numbers: true })
+}
+
+/// A visitor that takes any JSON value: a string as it is, a number as its text when
+/// `numbers` is set, anything else as empty (its content skipped).
+struct Lenient {
+    numbers: bool,
+}
+
+impl<'de> de::Visitor<'de> for Lenient {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+        Ok(if self.numbers {
+            v.to_string()
+        } else {
+            String::new()
+        })
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+        Ok(if self.numbers {
+            v.to_string()
+        } else {
+            String::new()
+        })
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+        Ok(if self.numbers {
+            v.to_string()
+        } else {
+            String::new()
+        })
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<String, E> {
+        Ok(String::new())
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
+        Ok(String::new())
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<String, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(String::new())
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<String, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(String::new())
+    }
 }
 
 #[cfg(test)]
