@@ -10,6 +10,8 @@
 //! - [`parse_with_value`]: a reply read into a `serde_json::Value`, then its fields looked
 //!   up and copied out.
 
+pub mod fan_out;
+
 use md5::{Digest, Md5};
 use serde_json::Value;
 use zego_core::actions::SendCustomCommand;

@@ -201,17 +201,23 @@ where
     I: IntoIterator<Item = S>,
     S: Into<String>,
 {
-    let items = items.into_iter();
-    let mut seen: HashSet<String> = HashSet::with_capacity(items.size_hint().0);
-    let mut out = Vec::with_capacity(items.size_hint().0);
-    for item in items {
-        let item = item.into();
-        if !seen.contains(&item) {
-            seen.insert(item.clone());
-            out.push(item);
-        }
+    let items: Vec<String> = items.into_iter().map(Into::into).collect();
+    // Which to keep, found with a set of borrowed values: no value is copied.
+    let keep: Vec<bool> = {
+        let mut seen: HashSet<&str> = HashSet::with_capacity(items.len());
+        items
+            .iter()
+            .map(|item| seen.insert(item.as_str()))
+            .collect()
+    };
+    if keep.iter().all(|k| *k) {
+        return items;
     }
-    out
+    items
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(item, keep)| keep.then_some(item))
+        .collect()
 }
 
 #[cfg(test)]
