@@ -1,5 +1,6 @@
 //! The [`Action`] trait every API call implements, and the request builder.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -140,6 +141,34 @@ impl RequestContext {
             test_environment: config.is_test_environment(),
         }
     }
+
+    /// A stream ID as the media service takes it (spec §0.4): in the test environment
+    /// with the prefix `zegotest-<AppId>-`, unless it already starts with exactly that
+    /// prefix; in production as it is. The five media-service calls write their stream
+    /// IDs through it; the room-signalling calls never do.
+    ///
+    /// ```
+    /// use zego_core::{AppId, Config, RequestContext, ServerSecret};
+    /// let config = Config::new(AppId::new(123456789), ServerSecret::new("secret")?);
+    /// let production = RequestContext::of(&config);
+    /// assert_eq!(production.media_stream_id("test"), "test");
+    /// let test = RequestContext::of(&config.with_is_test(true));
+    /// assert_eq!(test.media_stream_id("test"), "zegotest-123456789-test");
+    /// assert_eq!(test.media_stream_id("zegotest-123456789-test"), "zegotest-123456789-test");
+    /// assert_eq!(test.media_stream_id("zegotest-1-test"), "zegotest-123456789-zegotest-1-test");
+    /// # Ok::<(), zego_core::ConfigError>(())
+    /// ```
+    pub fn media_stream_id<'a>(&self, stream_id: &'a str) -> Cow<'a, str> {
+        if !self.test_environment {
+            return Cow::Borrowed(stream_id);
+        }
+        let prefix = format!("zegotest-{}-", self.app_id);
+        if stream_id.starts_with(&prefix) {
+            Cow::Borrowed(stream_id)
+        } else {
+            Cow::Owned(prefix + stream_id)
+        }
+    }
 }
 
 /// One call of the ZEGO server API.
@@ -169,6 +198,12 @@ pub trait Action {
 
     /// The vendor's budgets of the call.
     const BUDGET: Budget;
+
+    /// `true` when the call carries the `Sequence` parameter (spec §0.5: the four
+    /// forbid and resume calls and DescribeRTCStreamState). The call does not write it:
+    /// the driver writes `Sequence=<n>` after the call's parameters on every attempt,
+    /// with a fresh value from the client's [`Sequence`](crate::Sequence) source.
+    const SEQUENCE: bool = false;
 
     /// The shape of the response's `Data`.
     type Data: ReplyData;
@@ -203,10 +238,25 @@ pub const MAX_REQUEST_TARGET_BYTES: usize = 16 * 1024;
 /// `&SignatureVersion=2.0` and `&IsTest=false`.
 const PUBLIC_PARAMS_MAX_BYTES: usize = 7 + 10 + 16 + 16 + 11 + 20 + 11 + 32 + 21 + 13;
 
+/// The most bytes `&Sequence=` and its value (up to 20 digits) add to a query.
+const SEQUENCE_MAX_BYTES: usize = 10 + 20;
+
+/// The bytes the driver adds to the call's parameters on each attempt: the public
+/// parameters, and `Sequence` for a call that carries it.
+const fn attempt_params_max_bytes<A: Action>() -> usize {
+    if A::SEQUENCE {
+        PUBLIC_PARAMS_MAX_BYTES + SEQUENCE_MAX_BYTES
+    } else {
+        PUBLIC_PARAMS_MAX_BYTES
+    }
+}
+
 /// Builds the signed request of one attempt: validates `action`, then encodes it with the
 /// public parameters signed with `nonce` and `timestamp` (Unix seconds).
 ///
-/// The query's order is fixed: `Action`, the call's own parameters, then `AppId`,
+/// The query's order is fixed: `Action`, the call's own parameters, `Sequence` for a call
+/// that carries it ([`Action::SEQUENCE`]; here the timestamp in milliseconds, `timestamp
+/// × 1000`: see [`prepare_with_sequence`] to give another value), then `AppId`,
 /// `SignatureNonce`, `Timestamp`, `Signature`, `SignatureVersion` and `IsTest` when set.
 ///
 /// ```
@@ -232,20 +282,44 @@ pub fn prepare<A: Action>(
     nonce: &Nonce,
     timestamp: i64,
 ) -> Result<http::Request<Vec<u8>>, ValidationError> {
+    let millis = u64::try_from(timestamp).map_or(0, |s| s.saturating_mul(1000));
+    prepare_with_sequence(config, action, nonce, timestamp, millis)
+}
+
+/// [`prepare`], with the value of `Sequence` for a call that carries it
+/// ([`Action::SEQUENCE`]; ignored for the others). Requests for one stream within 10 s
+/// need strictly increasing values: draw them from a [`Sequence`](crate::Sequence).
+///
+/// ```
+/// use zego_core::{prepare_with_sequence, AppId, Config, Nonce, ServerSecret};
+/// use zego_core::actions::ForbidRTCStream;
+/// let config = Config::new(AppId::new(12345), ServerSecret::new("9193cc662a4c0ec135ec71fb57194b38")?);
+/// let nonce: Nonce = "4fd24687296dd9f3".parse()?;
+/// let request = prepare_with_sequence(&config, &ForbidRTCStream::new("rtc01"), &nonce, 1615186943, 7)?;
+/// assert!(request.uri().to_string().contains("?Action=ForbidRTCStream&StreamId=rtc01&Sequence=7&AppId="));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn prepare_with_sequence<A: Action>(
+    config: &Config,
+    action: &A,
+    nonce: &Nonce,
+    timestamp: i64,
+    sequence: u64,
+) -> Result<http::Request<Vec<u8>>, ValidationError> {
     action.validate()?;
     let base = config.endpoint().base_url();
     let mut url = QueryWriter::starting_with(String::with_capacity(
-        base.len() + 1 + 16 + action.encoded_len_hint() + PUBLIC_PARAMS_MAX_BYTES,
+        base.len() + 1 + 16 + action.encoded_len_hint() + attempt_params_max_bytes::<A>(),
     ));
     write_params(config, action, &mut url, base);
     let size = url.as_str().len() - base.len() + base_path(config).len();
     check_size::<A>(size)?;
-    finish_request::<A>(config, url.into_string(), nonce, timestamp)
+    finish_request::<A>(config, url.into_string(), sequence, nonce, timestamp)
 }
 
 /// `Action=<Name>` and the call's parameters, encoded once per call for the driver, which
 /// signs each attempt; checked against [`MAX_REQUEST_TARGET_BYTES`] with room for the
-/// public parameters.
+/// parameters of an attempt.
 pub(crate) fn encode_params<A: Action>(
     config: &Config,
     action: &A,
@@ -268,10 +342,10 @@ fn write_params<A: Action>(config: &Config, action: &A, q: &mut QueryWriter, pre
     action.write_params(q, &RequestContext::of(config));
 }
 
-/// The request target of `size` bytes without the public parameters must leave room for
-/// them under [`MAX_REQUEST_TARGET_BYTES`].
+/// The request target of `size` bytes without the parameters of an attempt must leave
+/// room for them under [`MAX_REQUEST_TARGET_BYTES`].
 fn check_size<A: Action>(size: usize) -> Result<(), ValidationError> {
-    let size = size + PUBLIC_PARAMS_MAX_BYTES;
+    let size = size + attempt_params_max_bytes::<A>();
     if size > MAX_REQUEST_TARGET_BYTES {
         return Err(ValidationError::new(
             A::NAME,
@@ -297,30 +371,37 @@ fn base_path(config: &Config) -> &str {
 }
 
 /// The request of one attempt of the driver: the base URL, the `params` (from
-/// [`encode_params`]) and the public parameters signed with `nonce` and `timestamp`.
+/// [`encode_params`]), `sequence` for a call that carries it, and the public parameters
+/// signed with `nonce` and `timestamp`.
 pub(crate) fn build_request<A: Action>(
     config: &Config,
     params: &str,
+    sequence: u64,
     nonce: &Nonce,
     timestamp: i64,
 ) -> Result<http::Request<Vec<u8>>, ValidationError> {
     let base = config.endpoint().base_url();
-    let mut url = String::with_capacity(base.len() + 1 + params.len() + PUBLIC_PARAMS_MAX_BYTES);
+    let mut url =
+        String::with_capacity(base.len() + 1 + params.len() + attempt_params_max_bytes::<A>());
     url.push_str(base);
     url.push('?');
     url.push_str(params);
-    finish_request::<A>(config, url, nonce, timestamp)
+    finish_request::<A>(config, url, sequence, nonce, timestamp)
 }
 
-/// Appends the public parameters, signed, to `url` (the base URL, `?` and the call's
-/// parameters), and makes the request.
+/// Appends `Sequence` (for a call that carries it) and the public parameters, signed,
+/// to `url` (the base URL, `?` and the call's parameters), and makes the request.
 fn finish_request<A: Action>(
     config: &Config,
     url: String,
+    sequence: u64,
     nonce: &Nonce,
     timestamp: i64,
 ) -> Result<http::Request<Vec<u8>>, ValidationError> {
     let mut q = QueryWriter::starting_with(url);
+    if A::SEQUENCE {
+        q.display("Sequence", sequence);
+    }
     let signature = sign(config.app_id(), nonce, config.secret(), timestamp);
     q.display("AppId", config.app_id())
         .param("SignatureNonce", nonce.as_str())
@@ -358,6 +439,50 @@ fn finish_request<A: Action>(
         http::HeaderValue::from_static(USER_AGENT),
     );
     Ok(request)
+}
+
+/// The vendor's signing example, for the golden requests of the calls' tests: app 12345,
+/// secret `9193cc662a4c0ec135ec71fb57194b38`, nonce `4fd24687296dd9f3` and timestamp
+/// 1615186943 sign as `43e5cfcca828314675f91b001390566a`.
+#[cfg(test)]
+pub(crate) mod golden {
+    use super::*;
+    use crate::credentials::ServerSecret;
+
+    /// The example's app and secret, on the unified host, without `IsTest`.
+    pub(crate) fn config() -> Config {
+        Config::new(
+            AppId::new(12345),
+            ServerSecret::new("9193cc662a4c0ec135ec71fb57194b38").unwrap(),
+        )
+    }
+
+    /// The URL of `action` prepared with `config`, the example's nonce and timestamp,
+    /// and (for a call that carries it) `Sequence` = `sequence`.
+    pub(crate) fn url_with_sequence<A: Action>(
+        config: &Config,
+        action: &A,
+        sequence: u64,
+    ) -> String {
+        let nonce: Nonce = "4fd24687296dd9f3".parse().unwrap();
+        prepare_with_sequence(config, action, &nonce, 1_615_186_943, sequence)
+            .unwrap()
+            .uri()
+            .to_string()
+    }
+
+    /// The URL of `action` as [`prepare`] makes it with `config` and the example's nonce
+    /// and timestamp (so `Sequence` = 1615186943000).
+    pub(crate) fn url<A: Action>(config: &Config, action: &A) -> String {
+        url_with_sequence(config, action, 1_615_186_943_000)
+    }
+
+    /// The call's own parameters, as written for `config`.
+    pub(crate) fn params<A: Action>(config: &Config, action: &A) -> String {
+        let mut q = QueryWriter::new();
+        action.write_params(&mut q, &RequestContext::of(config));
+        q.into_string()
+    }
 }
 
 #[cfg(test)]

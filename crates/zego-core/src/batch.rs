@@ -64,6 +64,19 @@ pub trait Batched: Action + Sized {
     }
 }
 
+/// Merges the list that one request's reply carries into the fan-out's (for
+/// [`Batched::merge`] of a query whose list holds one entry per element asked about): a
+/// reply without the list (`member`) cannot account for its elements.
+pub(crate) fn merge_list<T>(
+    merged: &mut Option<Vec<T>>,
+    list: Option<Vec<T>>,
+    member: &str,
+) -> Result<(), String> {
+    let list = list.ok_or_else(|| format!("the reply has no {member}: the answer is unknown"))?;
+    merged.get_or_insert_with(Vec::new).extend(list);
+    Ok(())
+}
+
 /// How far a fan-out is: `done` requests of `total` have a result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -16,6 +16,7 @@ use crate::credentials::{AppId, ServerSecret};
 use crate::endpoint::{Endpoint, Region};
 use crate::rate::{Gcra, RateLimiter, Unlimited};
 use crate::retry::RetryPolicy;
+use crate::sequence::Sequence;
 
 /// How long establishing a connection (DNS, TCP and TLS) may take, unless
 /// [`ClientBuilder::connect_timeout`] says otherwise: 5 seconds.
@@ -33,6 +34,8 @@ pub struct ClientOptions {
     pub config: Config,
     /// The rate budget, shared by every clone of the client.
     pub limiter: Arc<dyn RateLimiter>,
+    /// The `Sequence` source (spec §0.5), shared by every clone of the client.
+    pub sequence: Arc<Sequence>,
     /// The connect timeout.
     pub connect_timeout: Duration,
     /// The timeout of one attempt.
@@ -77,13 +80,14 @@ pub enum BuildError {
 ///
 /// The defaults: the unified host (`https://rtc-api.zego.im/`), no `IsTest`, a connect
 /// timeout of 5 s, an attempt timeout of 10 s, [`RetryPolicy::default`] (no retry of a
-/// send after its request may have reached the server), and the vendor's budgets for each
-/// call ([`Gcra`]), shared by every clone of the client.
+/// send after its request may have reached the server), the vendor's budgets for each
+/// call ([`Gcra`]) and a [`Sequence`] source, both shared by every clone of the client.
 #[must_use]
 pub struct ClientBuilder<C> {
     config: Config,
     unsafe_retries: Option<bool>,
     limiter: Option<Arc<dyn RateLimiter>>,
+    sequence: Option<Arc<Sequence>>,
     connect_timeout: Duration,
     timeout: Duration,
     client: PhantomData<fn() -> C>,
@@ -95,6 +99,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("config", &self.config)
             .field("unsafe_retries", &self.unsafe_retries)
             .field("limiter", &self.limiter)
+            .field("sequence", &self.sequence)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .finish()
@@ -108,6 +113,7 @@ impl<C: BuildClient> ClientBuilder<C> {
             config: Config::new(app_id, secret),
             unsafe_retries: None,
             limiter: None,
+            sequence: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             client: PhantomData,
@@ -185,6 +191,14 @@ impl<C: BuildClient> ClientBuilder<C> {
         self.rate_limiter(Arc::new(Unlimited))
     }
 
+    /// Draws the `Sequence` values of the media-service calls from this source, for
+    /// example one shared with other clients of the process that act on the same
+    /// streams. By default each client has its own, shared by its clones.
+    pub fn sequence(mut self, source: Arc<Sequence>) -> Self {
+        self.sequence = Some(source);
+        self
+    }
+
     /// The options gathered so far, with the defaults filled in.
     pub fn options(self) -> ClientOptions {
         let mut config = self.config;
@@ -195,6 +209,7 @@ impl<C: BuildClient> ClientBuilder<C> {
         ClientOptions {
             config,
             limiter: self.limiter.unwrap_or_else(|| Arc::new(Gcra::new())),
+            sequence: self.sequence.unwrap_or_default(),
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
         }
@@ -235,6 +250,15 @@ mod tests {
         assert_eq!(o.timeout, DEFAULT_TIMEOUT);
         assert_eq!(o.config.retry_policy(), &RetryPolicy::default());
         assert!(format!("{:?}", o.limiter).contains("Gcra"));
+        assert!(
+            Arc::ptr_eq(&o.sequence, &o.clone().sequence),
+            "clones share it"
+        );
+        let shared = Arc::new(Sequence::new());
+        let Options(a) = builder().sequence(Arc::clone(&shared)).build().unwrap();
+        let Options(b) = builder().sequence(Arc::clone(&shared)).build().unwrap();
+        assert!(Arc::ptr_eq(&a.sequence, &b.sequence));
+        assert!(!Arc::ptr_eq(&a.sequence, &o.sequence));
         let debug = format!("{o:?} {:?}", builder());
         assert!(!debug.contains("0123456789abcdef"), "{debug}");
     }

@@ -10,6 +10,7 @@ use crate::host::Host;
 use crate::rate::{RateLimiter, Slot};
 use crate::response::{Reply, parse_response};
 use crate::retry::{AttemptOutcome, Decision};
+use crate::sequence::Sequence;
 use crate::sign::{Nonce, unix_seconds};
 use crate::transport::Exchange;
 
@@ -61,7 +62,9 @@ enum State<D> {
 /// and encodes the call once, signs every attempt afresh (new nonce and timestamp from
 /// the [`Host`]), reserves each attempt's slot from the [`RateLimiter`] (every budget of
 /// the call) and applies the [`RetryPolicy`](crate::RetryPolicy), with the call's group
-/// and idempotence, and its caps on attempts and total time. It never names a call.
+/// and idempotence, and its caps on attempts and total time. For a call that carries
+/// `Sequence` ([`Action::SEQUENCE`]) it writes a fresh value on every attempt, from the
+/// client's source ([`Call::with_sequence`]). It never names a call.
 ///
 /// ```
 /// use std::time::{Duration, Instant, UNIX_EPOCH};
@@ -95,6 +98,10 @@ enum State<D> {
 pub struct Call<'c, A: Action> {
     config: &'c Config,
     limiter: &'c dyn RateLimiter,
+    /// The client's `Sequence` source, if given.
+    sequence: Option<&'c Sequence>,
+    /// The call's own source, when no client's is given.
+    own_sequence: Sequence,
     action: A,
     /// `Action=...` and the call's parameters, encoded once.
     params: String,
@@ -124,6 +131,8 @@ impl<'c, A: Action> Call<'c, A> {
         Ok(Call {
             config,
             limiter,
+            sequence: None,
+            own_sequence: Sequence::new(),
             action,
             params,
             state: State::Ready,
@@ -134,6 +143,15 @@ impl<'c, A: Action> Call<'c, A> {
             retrying_after: None,
             effect_before: false,
         })
+    }
+
+    /// Draws the call's `Sequence` values ([`Action::SEQUENCE`]) from `source`, the one
+    /// source of the client, shared by its clones and threads. Without it, a call that
+    /// carries `Sequence` draws from a source of its own, whose values increase across
+    /// its attempts but not across calls.
+    pub fn with_sequence(mut self, source: &'c Sequence) -> Self {
+        self.sequence = Some(source);
+        self
     }
 
     /// The call.
@@ -219,8 +237,15 @@ impl<'c, A: Action> Call<'c, A> {
                     let (nonce_bytes, jitter) = bytes.split_at(8);
                     let nonce = Nonce::from_bytes(nonce_bytes.try_into().unwrap_or_default());
                     self.jitter = u64::from_le_bytes(jitter.try_into().unwrap_or_default());
-                    let timestamp = unix_seconds(host.system_time());
-                    match build_request::<A>(self.config, &self.params, &nonce, timestamp) {
+                    let wall = host.system_time();
+                    let sequence = if A::SEQUENCE {
+                        self.sequence.unwrap_or(&self.own_sequence).next(wall)
+                    } else {
+                        0
+                    };
+                    let timestamp = unix_seconds(wall);
+                    match build_request::<A>(self.config, &self.params, sequence, &nonce, timestamp)
+                    {
                         Ok(request) => {
                             self.attempts += 1;
                             self.state = State::InFlight;
@@ -395,6 +420,7 @@ mod tests {
     use crate::host::FixedHost;
     use crate::rate::{Gcra, Unlimited};
     use crate::retry::RetryPolicy;
+    use crate::sequence::Sequence;
 
     /// What the scripted server does with one request.
     enum Outcome {
@@ -431,37 +457,51 @@ mod tests {
         config: &Config,
         limiter: &dyn RateLimiter,
         t0: Instant,
-        mut script: impl FnMut(u32) -> Outcome,
+        script: impl FnMut(u32) -> Outcome,
     ) -> Run {
         let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 42);
         let cmd = SendCustomCommand::to_users("room", "from", ["a", "b"], "hello");
-        let mut call = Call::new(config, limiter, cmd).unwrap();
+        let call = Call::new(config, limiter, cmd).unwrap();
         let mut now = t0;
+        let (result, sent) = run_call(call, &mut host, &mut now, script);
+        Run {
+            result,
+            sent: sent.into_iter().map(|(at, q)| (at - t0, q)).collect(),
+        }
+    }
+
+    /// The instant and query of each request sent.
+    type Requests = Vec<(Instant, String)>;
+
+    /// Runs `call` to its end in virtual time from `*now`, which it moves on; `script`
+    /// answers attempt `n` (from 1). Returns the result and the instant and query of
+    /// every request. The wall clock moves 1 ms per wait and 1 s per request.
+    fn run_call<A: Action>(
+        mut call: Call<'_, A>,
+        host: &mut FixedHost,
+        now: &mut Instant,
+        mut script: impl FnMut(u32) -> Outcome,
+    ) -> (Result<Reply<A::Data>, Error>, Requests) {
         let mut sent = Vec::new();
         for _ in 0..1000 {
-            match call.poll(now, &mut host) {
+            match call.poll(*now, host) {
                 Step::Wait(until) => {
-                    assert!(until > now, "a wait moves time forward");
-                    now = until;
+                    assert!(until > *now, "a wait moves time forward");
+                    *now = until;
                     host.advance(Duration::from_millis(1));
                 }
                 Step::Send(req) => {
-                    sent.push((now - t0, req.uri().query().unwrap_or("").to_owned()));
+                    sent.push((*now, req.uri().query().unwrap_or("").to_owned()));
                     match script(call.attempts()) {
                         Outcome::Body(status, body) => {
-                            call.handle_response(now, status, body.as_bytes())
+                            call.handle_response(*now, status, body.as_bytes())
                         }
-                        Outcome::Failure(f) => call.handle_failure(now, f),
+                        Outcome::Failure(f) => call.handle_failure(*now, f),
                     }
                     // The wall clock moves on while a request is out.
                     host.advance(Duration::from_secs(1));
                 }
-                Step::Done => {
-                    return Run {
-                        result: call.into_result(),
-                        sent,
-                    };
-                }
+                Step::Done => return (call.into_result(), sent),
             }
         }
         panic!("the call did not end");
@@ -898,30 +938,16 @@ mod tests {
         limiter: &dyn RateLimiter,
         t0: Instant,
         room: &'static str,
-        mut script: impl FnMut(u32) -> Outcome,
+        script: impl FnMut(u32) -> Outcome,
     ) -> (
         Result<Reply<Option<serde_json::Value>>, Error>,
         Vec<Duration>,
     ) {
         let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 9);
-        let mut call = Call::new(config, limiter, MediaQuery { room }).unwrap();
+        let call = Call::new(config, limiter, MediaQuery { room }).unwrap();
         let mut now = t0;
-        let mut sent = Vec::new();
-        loop {
-            match call.poll(now, &mut host) {
-                Step::Wait(until) => now = until,
-                Step::Send(_) => {
-                    sent.push(now - t0);
-                    match script(call.attempts()) {
-                        Outcome::Body(status, body) => {
-                            call.handle(now, Ok((status, body.into_bytes())))
-                        }
-                        Outcome::Failure(f) => call.handle(now, Err(f)),
-                    }
-                }
-                Step::Done => return (call.into_result(), sent),
-            }
-        }
+        let (result, sent) = run_call(call, &mut host, &mut now, script);
+        (result, sent.into_iter().map(|(at, _)| at - t0).collect())
     }
 
     #[test]
@@ -1066,5 +1092,275 @@ mod tests {
             Step::Wait(at) => assert_eq!(at - late, Duration::from_millis(10)),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The `Sequence` values of the requests in `sent`, in order.
+    fn sequences(sent: &[(Instant, String)]) -> Vec<u64> {
+        sent.iter()
+            .map(|(_, q)| param(q, "Sequence").parse().unwrap())
+            .collect()
+    }
+
+    fn strictly_increasing(values: &[u64]) -> bool {
+        values.windows(2).all(|w| w[0] < w[1])
+    }
+
+    #[test]
+    fn sequence_is_fresh_on_every_attempt_and_shared_by_the_calls_of_a_client() {
+        use crate::actions::{DescribeRTCStreamState, ForbidRTCStream};
+        let config = config();
+        let source = Sequence::new();
+        let wall = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut host = FixedHost::new(wall, 5);
+        let mut now = Instant::now();
+        // Throttled, transient, then a success: three attempts, three fresh values.
+        let call = Call::new(&config, &Unlimited, ForbidRTCStream::new("s1"))
+            .unwrap()
+            .with_sequence(&source);
+        let (result, sent) = run_call(call, &mut host, &mut now, |n| match n {
+            1 => code(30002),
+            2 => code(3001),
+            _ => success(),
+        });
+        assert_eq!(result.unwrap().attempts, 3);
+        let first = sequences(&sent);
+        assert_eq!(first.len(), 3);
+        assert!(strictly_increasing(&first), "{first:?}");
+        assert_eq!(
+            first[0], 1_700_000_000_000,
+            "the wall clock in milliseconds"
+        );
+        for (i, (_, query)) in sent.iter().enumerate() {
+            assert!(
+                query.starts_with(&format!(
+                    "Action=ForbidRTCStream&StreamId=s1&Sequence={}&AppId=7&",
+                    first[i]
+                )),
+                "{query}"
+            );
+        }
+        // A wall clock set back: the next call of the client still goes up.
+        host.set_time(wall);
+        let call = Call::new(&config, &Unlimited, DescribeRTCStreamState::new("s1"))
+            .unwrap()
+            .with_sequence(&source);
+        let (_, sent) = run_call(call, &mut host, &mut now, |_| success());
+        assert_eq!(sequences(&sent), [first[2] + 1]);
+        assert_eq!(source.last(), first[2] + 1);
+        // A call that does not carry it writes none, and draws none.
+        let (_, sent) = run_call(
+            Call::new(
+                &config,
+                &Unlimited,
+                SendCustomCommand::to_room("r", "f", "x"),
+            )
+            .unwrap()
+            .with_sequence(&source),
+            &mut host,
+            &mut now,
+            |_| success(),
+        );
+        assert!(!sent[0].1.contains("Sequence="));
+        assert_eq!(source.last(), first[2] + 1);
+    }
+
+    /// Eight threads, each with its own host (the same standing wall clock) and its own
+    /// calls, share a client's source through clones of its options: every value sent
+    /// is distinct, and each thread's values strictly increase, retries included.
+    #[test]
+    fn sequence_strictly_increases_across_clones_and_threads() {
+        use crate::actions::ResumeRTCStreams;
+        let options = crate::ClientBuilder::<Options>::new(
+            AppId::new(7),
+            ServerSecret::new("secret").unwrap(),
+        )
+        .no_rate_limit()
+        .options();
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                let options = options.clone();
+                std::thread::spawn(move || {
+                    let wall = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+                    let mut host = FixedHost::new(wall, t);
+                    let mut now = Instant::now();
+                    let mut values = Vec::new();
+                    for i in 0..50 {
+                        host.set_time(wall);
+                        let call = Call::new(
+                            &options.config,
+                            &*options.limiter,
+                            ResumeRTCStreams::new([format!("s{t}-{i}"), "shared".into()]),
+                        )
+                        .unwrap()
+                        .with_sequence(&options.sequence);
+                        let (_, sent) = run_call(call, &mut host, &mut now, |n| {
+                            if n == 1 { code(42004) } else { success() }
+                        });
+                        values.extend(sequences(&sent));
+                    }
+                    values
+                })
+            })
+            .collect();
+        let mut all = std::collections::HashSet::new();
+        for thread in threads {
+            let values = thread.join().unwrap();
+            assert_eq!(values.len(), 100, "two attempts per call");
+            assert!(strictly_increasing(&values));
+            all.extend(values);
+        }
+        assert_eq!(all.len(), 800, "no value twice");
+    }
+
+    /// A client built by the builder, to see its options.
+    struct Options;
+
+    impl crate::BuildClient for Options {
+        fn build_client(_: crate::ClientOptions) -> Result<Self, crate::BuildError> {
+            Ok(Options)
+        }
+    }
+
+    /// Whether the `times` of requests to one budget (sorted) ever put more than `rate`
+    /// allows in one of its periods.
+    fn within(times: &[Instant], rate: Rate) -> bool {
+        let count = rate.count() as usize;
+        times
+            .windows(count + 1)
+            .all(|w| w[count] - w[0] >= rate.period())
+    }
+
+    /// Calls of every per-room budget, to three rooms, all started at once and run
+    /// together in virtual time, with every third attempt throttled by the server (207),
+    /// so that retries take slots too: no window of any budget, per room or per AppId,
+    /// ever holds more requests than it allows.
+    #[test]
+    fn no_client_side_budget_is_ever_exceeded_by_the_per_room_calls() {
+        use std::collections::HashMap;
+
+        use crate::actions::{DescribeSimpleStreamList, DescribeUserList};
+
+        /// A call of any action, seen by the scheduler.
+        trait Running {
+            fn poll(&mut self, now: Instant, host: &mut FixedHost) -> Step;
+            fn handle(&mut self, now: Instant, body: &str);
+        }
+        impl<A: Action> Running for Call<'_, A> {
+            fn poll(&mut self, now: Instant, host: &mut FixedHost) -> Step {
+                Call::poll(self, now, host)
+            }
+            fn handle(&mut self, now: Instant, body: &str) {
+                self.handle_response(now, 200, body.as_bytes());
+            }
+        }
+
+        let config = config();
+        let limiter = Gcra::new();
+        let t0 = Instant::now();
+        let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 3);
+        // (next poll at, action, room, call)
+        let mut running: Vec<(Instant, &str, String, Box<dyn Running + '_>)> = Vec::new();
+        for room in ["a", "b", "c"] {
+            for _ in 0..8 {
+                let call = Call::new(&config, &limiter, DescribeUserList::new(room)).unwrap();
+                running.push((t0, "DescribeUserList", room.into(), Box::new(call)));
+            }
+            for _ in 0..3 {
+                let call =
+                    Call::new(&config, &limiter, DescribeSimpleStreamList::new(room)).unwrap();
+                running.push((t0, "DescribeSimpleStreamList", room.into(), Box::new(call)));
+            }
+        }
+        let mut sent: HashMap<(&str, Option<String>), Vec<Instant>> = HashMap::new();
+        let mut attempts = 0;
+        while !running.is_empty() {
+            let (i, _) = running
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, (at, ..))| *at)
+                .unwrap();
+            let (now, action, room, call) = &mut running[i];
+            match call.poll(*now, &mut host) {
+                Step::Wait(until) => *now = until,
+                Step::Send(_) => {
+                    attempts += 1;
+                    sent.entry((action, Some(room.clone())))
+                        .or_default()
+                        .push(*now);
+                    sent.entry((action, None)).or_default().push(*now);
+                    let body = if attempts % 3 == 0 {
+                        r#"{"Code":207,"RequestId":"t"}"#
+                    } else {
+                        r#"{"Code":0,"RequestId":"ok","Data":{}}"#
+                    };
+                    call.handle(*now, body);
+                }
+                Step::Done => {
+                    running.swap_remove(i);
+                }
+            }
+        }
+        assert!(attempts > 33, "retries were made: {attempts} attempts");
+        assert_eq!(
+            sent.len(),
+            8,
+            "two actions, three rooms and two app budgets"
+        );
+        // The check itself catches an overrun.
+        let close = [t0, t0 + Duration::from_millis(999)];
+        assert!(!within(&close, Rate::per_second(1)));
+        for ((action, room), mut times) in sent {
+            times.sort();
+            let budget = match action {
+                "DescribeUserList" => DescribeUserList::BUDGET,
+                _ => DescribeSimpleStreamList::BUDGET,
+            };
+            let rate = match room {
+                Some(_) => budget.room_rate().unwrap(),
+                None => budget.app_rate(false),
+            };
+            assert!(within(&times, rate), "{action} {room:?} over {rate}");
+        }
+    }
+
+    /// The pages of a room's user list, one driver call each: paced by the room's
+    /// budget, one page a second, and following the markers to the empty one.
+    #[test]
+    fn pages_are_paced_by_the_room_budget() {
+        use crate::actions::DescribeUserList;
+        use crate::page::Pager;
+        let config = config();
+        let limiter = Gcra::new();
+        let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 4);
+        let t0 = Instant::now();
+        let mut now = t0;
+        let mut pager = Pager::new(DescribeUserList::new("r").limit(1)).unwrap();
+        let mut sent = Vec::new();
+        let mut page = 0;
+        while let Some(next) = pager.next_call() {
+            let call = Call::new(&config, &limiter, next.unwrap()).unwrap();
+            let (result, requests) = run_call(call, &mut host, &mut now, |_| {
+                page += 1;
+                let marker = if page == 4 {
+                    String::new()
+                } else {
+                    format!("m{page}")
+                };
+                Outcome::Body(
+                    200,
+                    format!(
+                        r#"{{"Code":0,"RequestId":"{page}","Data":{{"Marker":"{marker}","UserList":[{{"UserId":"u{page}"}}]}}}}"#
+                    ),
+                )
+            });
+            pager.record(&result);
+            sent.extend(requests);
+        }
+        assert_eq!(pager.pages(), 4);
+        let markers: Vec<_> = sent.iter().map(|(_, q)| param(q, "Marker")).collect();
+        assert_eq!(markers, ["", "m1", "m2", "m3"]);
+        let at: Vec<_> = sent.iter().map(|(at, _)| *at - t0).collect();
+        let s = Duration::from_secs;
+        assert_eq!(at, [s(0), s(1), s(2), s(3)]);
     }
 }

@@ -111,6 +111,16 @@ pub enum Problem {
         /// How many distinct elements it has.
         count: usize,
     },
+    /// A number outside its range.
+    #[error("is {value}, outside the range {min} to {max}")]
+    OutOfRange {
+        /// The value given.
+        value: i64,
+        /// The smallest value allowed.
+        min: i64,
+        /// The largest value allowed.
+        max: i64,
+    },
     /// A value outside the allowed ones.
     #[error("is {value}; it must be {allowed}")]
     NotAllowed {

@@ -33,8 +33,9 @@
 //! ```
 //!
 //! Every call of the API is a type implementing [`Action`] (see [`actions`]); the same
-//! [`prepare`], [`parse_response`], call driver ([`Call`], with pacing and retries) and
-//! fan-out ([`FanOut`], for lists longer than one request takes) serve all of them.
+//! [`prepare`], [`parse_response`], call driver ([`Call`], with pacing and retries),
+//! fan-out ([`FanOut`], for lists longer than one request takes) and pager ([`Pager`],
+//! for answers that come a page at a time) serve all of them.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -58,16 +59,19 @@ mod driver;
 mod endpoint;
 mod error;
 mod host;
+mod page;
 mod query;
 mod rate;
 mod response;
 mod retry;
+mod sequence;
 mod sign;
 mod transport;
 pub mod validate;
 
 pub use action::{
     Action, Budget, MAX_REQUEST_TARGET_BYTES, Rate, RequestContext, USER_AGENT, prepare,
+    prepare_with_sequence,
 };
 pub use batch::{Batched, FailedChunk, FanOut, FanOutReply, Progress};
 pub use client::{
@@ -86,10 +90,12 @@ pub use error::{
 #[cfg(feature = "system-host")]
 pub use host::SystemHost;
 pub use host::{FixedHost, Host};
+pub use page::{AllPages, Paged, Pager};
 pub use query::{ENCODE_SET, QueryWriter};
 pub use rate::{Gcra, RateLimiter, Slot, Unlimited};
 pub use response::{MAX_BODY_BYTES, NoData, Reply, ReplyData, parse_response};
 pub use retry::{AttemptOutcome, Decision, RetryPolicy};
+pub use sequence::Sequence;
 pub use sign::{Nonce, Signature, sign, unix_seconds};
-pub use transport::{Exchange, Transport, block_on_ready, run, run_fan_out};
+pub use transport::{Exchange, Transport, block_on_ready, next_page, run, run_fan_out, run_pages};
 pub use validate::{Rules, distinct};

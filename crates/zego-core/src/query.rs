@@ -102,6 +102,15 @@ impl QueryWriter {
         self
     }
 
+    /// Appends `key=value` unless `value` is empty: an optional parameter left empty is
+    /// not sent (spec §0.1 reads an empty value as the parameter left out).
+    pub fn optional(&mut self, key: &str, value: &str) -> &mut Self {
+        if !value.is_empty() {
+            self.param(key, value);
+        }
+        self
+    }
+
     /// Appends `key=value` for a value that is already display-safe (a number): the
     /// value's `Display` output is still percent-encoded.
     pub fn display(&mut self, key: &str, value: impl std::fmt::Display) -> &mut Self {
@@ -196,6 +205,7 @@ mod tests {
         let mut q = QueryWriter::starting_with("https://h/?".to_owned());
         q.param("A", "1").display("B", 2u32).display("C", "x y");
         q.array("U", Vec::<String>::new());
-        assert_eq!(q.into_string(), "https://h/?A=1&B=2&C=x%20y");
+        q.optional("D", "").optional("E", "e");
+        assert_eq!(q.into_string(), "https://h/?A=1&B=2&C=x%20y&E=e");
     }
 }

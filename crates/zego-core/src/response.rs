@@ -237,24 +237,7 @@ where
     D: Deserializer<'de>,
     T: std::str::FromStr + TryFrom<u64> + TryFrom<i64>,
 {
-    struct V<T>(std::marker::PhantomData<T>);
-    impl<T: std::str::FromStr + TryFrom<u64> + TryFrom<i64>> de::Visitor<'_> for V<T> {
-        type Value = T;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an integer, or a string of decimal digits")
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
-            T::try_from(v).map_err(|_| E::custom(format!("{v} is out of range")))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
-            T::try_from(v).map_err(|_| E::custom(format!("{v} is out of range")))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-            v.parse()
-                .map_err(|_| E::custom(format!("{v:?} is not an integer in range")))
-        }
-    }
-    d.deserialize_any(V(std::marker::PhantomData))
+    integer(d, false)?.ok_or_else(|| de::Error::custom("an integer is required"))
 }
 
 /// Reads an optional integer: `null` is `None`, else as [`number_or_string`].
@@ -357,6 +340,103 @@ impl<'de> de::Visitor<'de> for Lenient {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(String::new())
     }
+}
+
+/// Reads an optional integer where an empty string stands for "none" (spec §18, #4):
+/// `null` and `""` are `None`, else as [`number_or_string`].
+pub(crate) fn number_or_blank<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr + TryFrom<u64> + TryFrom<i64>,
+{
+    integer(d, true)
+}
+
+/// Writes an optional integer as the vendor's string: its decimal text, or `""`.
+pub(crate) fn blank_or_text<S, T>(value: &Option<T>, s: S) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+    T: fmt::Display,
+{
+    match value {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_str(""),
+    }
+}
+
+/// Reads an optional string given as a string or a number (its decimal text): `null` is
+/// `None`.
+pub(crate) fn opt_string_or_number<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Lenient(#[serde(deserialize_with = "string_or_number")] String);
+    Ok(Option::<Lenient>::deserialize(d)?.map(|Lenient(v)| v))
+}
+
+/// Reads an integer given as a JSON number or a string of decimal digits; with `blank`,
+/// `null` and `""` too, as `None`.
+fn integer<'de, D, T>(d: D, blank: bool) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr + TryFrom<u64> + TryFrom<i64>,
+{
+    struct V<T> {
+        blank: bool,
+        target: std::marker::PhantomData<T>,
+    }
+    impl<T: std::str::FromStr + TryFrom<u64> + TryFrom<i64>> de::Visitor<'_> for V<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer, or a string of decimal digits")?;
+            if self.blank {
+                f.write_str(", empty or null")?;
+            }
+            Ok(())
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<T>, E> {
+            T::try_from(v)
+                .map(Some)
+                .map_err(|_| E::custom(format!("{v} is out of range")))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<T>, E> {
+            T::try_from(v)
+                .map(Some)
+                .map_err(|_| E::custom(format!("{v} is out of range")))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<T>, E> {
+            if self.blank && v.is_empty() {
+                return Ok(None);
+            }
+            v.parse()
+                .map(Some)
+                .map_err(|_| E::custom(format!("{v:?} is not an integer in range")))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+            if self.blank {
+                Ok(None)
+            } else {
+                Err(E::invalid_type(de::Unexpected::Unit, &self))
+            }
+        }
+    }
+    d.deserialize_any(V {
+        blank,
+        target: std::marker::PhantomData,
+    })
+}
+
+/// The three ways a reply goes without `Data` (spec §0.2): the member absent, `null`, and
+/// `{}`; no call may read any of them as an empty answer.
+#[cfg(test)]
+pub(crate) const ABSENT_DATA: [&str; 3] = [
+    r#"{"Code":0,"RequestId":"1"}"#,
+    r#"{"Code":0,"RequestId":"1","Data":null}"#,
+    r#"{"Code":0,"RequestId":"1","Data":{}}"#,
+];
+
+fn string_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
 #[cfg(test)]

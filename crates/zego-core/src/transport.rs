@@ -1,5 +1,5 @@
-//! The loops every transport runs, written once: a call through the driver, and a
-//! fan-out through its calls. A transport gives them its I/O through [`Transport`]; a
+//! The loops every transport runs, written once: a call through the driver, a fan-out
+//! through its calls, and a paged call through its pages. A transport gives them its I/O through [`Transport`]; a
 //! blocking transport's futures are ready when created, and [`block_on_ready`] runs them.
 
 use std::future::Future;
@@ -13,6 +13,7 @@ use crate::client::Shared;
 use crate::driver::{Call, Step};
 use crate::error::{Error, TransportFailure, ValidationError};
 use crate::host::Host;
+use crate::page::{AllPages, Paged, Pager};
 use crate::response::Reply;
 
 /// What one exchange gave: the HTTP status and the body (read up to
@@ -37,9 +38,10 @@ pub trait Transport {
 }
 
 /// Runs one call to its end through the client's transport (`client.http`), with the
-/// client's options: validation before any I/O, a slot from
-/// the client's budgets, a fresh signature per attempt, and the retry policy. `host` gives
-/// the wall clock and random bytes.
+/// client's options: validation before any I/O, a slot from the client's budgets, a fresh
+/// signature (and for a call that carries it, a fresh `Sequence` from the client's
+/// source) per attempt, and the retry policy. `host` gives the wall clock and random
+/// bytes.
 pub async fn run<T, H, A>(
     client: &Shared<T>,
     host: &mut H,
@@ -52,7 +54,8 @@ where
 {
     let (options, transport) = (&client.options, &client.http);
     let drive = async move {
-        let mut call = Call::new(&options.config, &*options.limiter, action)?;
+        let mut call =
+            Call::new(&options.config, &*options.limiter, action)?.with_sequence(&options.sequence);
         loop {
             match call.poll(Instant::now(), host) {
                 Step::Wait(until) => transport.sleep_until(until).await,
@@ -114,6 +117,66 @@ where
     Ok(all.await)
 }
 
+/// Asks for the next page of a [`Paged`] call (through [`run`], so paced by the client's
+/// budgets, per room too, and retried by its policy) and records it in `pager`: the
+/// page's reply or error, or the error that keeps paging from going on; `None` once
+/// paging is over. The clients' page iterators call it once per page.
+pub async fn next_page<T, H, P>(
+    client: &Shared<T>,
+    host: &mut H,
+    pager: &mut Pager<P>,
+) -> Option<Result<Reply<P::Data>, Error>>
+where
+    T: Transport,
+    H: Host + ?Sized,
+    P: Paged,
+{
+    let call = match pager.next_call()? {
+        Ok(call) => call,
+        Err(stopped) => return Some(Err(stopped)),
+    };
+    let result = run(client, host, call).await;
+    pager.record(&result);
+    Some(result)
+}
+
+/// Runs a [`Paged`] call from its first page to its last, one page after the other
+/// (each through [`next_page`]), and gathers the pages' elements. The call is checked
+/// once, before anything is sent; an error that ends paging early is kept in
+/// [`AllPages::error`] with the elements received until then.
+pub async fn run_pages<T, H, P>(
+    client: &Shared<T>,
+    host: &mut H,
+    call: P,
+) -> Result<AllPages<P::Item>, ValidationError>
+where
+    T: Transport,
+    H: Host + ?Sized,
+    P: Paged,
+{
+    let mut pager = Pager::new(call)?;
+    let all = async move {
+        let mut all = AllPages::default();
+        while let Some(result) = next_page(client, &mut *host, &mut pager).await {
+            all.add::<P>(result);
+        }
+        all.pages = pager.pages();
+        all.attempts = pager.attempts();
+        event!(
+            debug,
+            pages = all.pages,
+            attempts = all.attempts,
+            complete = all.is_complete(),
+            "paging finished"
+        );
+        all
+    };
+    #[cfg(feature = "tracing")]
+    let all =
+        tracing::Instrument::instrument(all, tracing::info_span!("zego.pages", action = P::NAME));
+    Ok(all.await)
+}
+
 /// Runs a future whose every await is ready at once (the loops above with a blocking
 /// [`Transport`]) to its end on this thread. Should it ever wait, it polls again: it
 /// never blocks on a waker, since nothing would wake it.
@@ -135,6 +198,7 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
+    use crate::Pager;
     use crate::actions::{KickoutUser, SendCustomCommand};
     use crate::{AppId, ClientBuilder, FixedHost, ReturnCode, ServerSecret};
 
@@ -224,5 +288,95 @@ mod tests {
             "{}",
             sent[2]
         );
+    }
+
+    fn page(marker: &str, users: &[&str]) -> Exchange {
+        let users: Vec<String> = users
+            .iter()
+            .map(|u| format!(r#"{{"UserId":"{u}"}}"#))
+            .collect();
+        Ok((
+            200,
+            format!(
+                r#"{{"Code":0,"RequestId":"p","Data":{{"Marker":"{marker}","UserList":[{}]}}}}"#,
+                users.join(",")
+            )
+            .into_bytes(),
+        ))
+    }
+
+    #[test]
+    fn every_page_through_one_loop() {
+        use crate::actions::DescribeUserList;
+        let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 1);
+        let client = client(vec![
+            page("m1", &["a", "b"]),
+            body(1),
+            page("m2", &["c"]),
+            page("", &["d"]),
+        ]);
+        let all = block_on_ready(run_pages(
+            &client,
+            &mut host,
+            DescribeUserList::new("r").limit(2),
+        ))
+        .unwrap();
+        let ids: Vec<_> = all.items.iter().map(|u| u.user_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c", "d"]);
+        assert!(all.is_complete());
+        assert_eq!(
+            (all.pages, all.attempts),
+            (3, 4),
+            "a transient answer retried"
+        );
+        let sent = client.http.sent.borrow();
+        assert!(sent[0].starts_with("Action=DescribeUserList&RoomId=r&Mode=0&Limit=2&AppId="));
+        assert!(sent[1].starts_with("Action=DescribeUserList&RoomId=r&Mode=0&Limit=2&Marker=m1&"));
+        assert!(sent[3].contains("&Marker=m2&"));
+        drop(sent);
+
+        // Page by page: a failed page is the last result.
+        let client = self::client(vec![page("m1", &["a"]), body(2)]);
+        let mut pager = Pager::new(DescribeUserList::new("r")).unwrap();
+        let first = block_on_ready(next_page(&client, &mut host, &mut pager));
+        assert_eq!(first.unwrap().unwrap().data.users().unwrap().len(), 1);
+        let second = block_on_ready(next_page(&client, &mut host, &mut pager));
+        assert_eq!(
+            second.unwrap().unwrap_err().code(),
+            Some(ReturnCode::PARAMETER_ERROR)
+        );
+        assert!(block_on_ready(next_page(&client, &mut host, &mut pager)).is_none());
+
+        // An invalid call sends nothing.
+        let err =
+            block_on_ready(run_pages(&client, &mut host, DescribeUserList::new(""))).unwrap_err();
+        assert_eq!(err.field(), "RoomId");
+        assert_eq!(client.http.sent.borrow().len(), 2);
+    }
+
+    #[test]
+    fn a_client_draws_every_sequence_from_its_one_source() {
+        use crate::actions::{DescribeRTCStreamState, ForbidRTCStream};
+        let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 1);
+        let client = client(vec![body(30002), body(0), body(0)]);
+        let forbid = block_on_ready(run(&client, &mut host, ForbidRTCStream::new("s")));
+        assert_eq!(forbid.unwrap().attempts, 2);
+        block_on_ready(run(&client, &mut host, DescribeRTCStreamState::new("s"))).unwrap();
+        let values: Vec<u64> = client
+            .http
+            .sent
+            .borrow()
+            .iter()
+            .map(|q| {
+                let (_, rest) = q.split_once("&Sequence=").unwrap();
+                rest.split('&').next().unwrap().parse().unwrap()
+            })
+            .collect();
+        assert_eq!(
+            values,
+            [1_700_000_000_000, 1_700_000_000_001, 1_700_000_000_002],
+            "the host's clock stands still"
+        );
+        assert_eq!(client.options.sequence.last(), 1_700_000_000_002);
     }
 }

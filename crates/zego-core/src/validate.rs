@@ -15,6 +15,17 @@ pub const MAX_MESSAGE_BYTES: usize = 1024;
 /// The longest stream ID, in bytes (spec §9, §11).
 pub const MAX_STREAM_ID_BYTES: usize = 256;
 
+/// The longest `CustomReason`, in UTF-8 bytes before URL encoding (KickoutUser, CloseRoom).
+pub const MAX_REASON_BYTES: usize = 256;
+
+/// The punctuation the vendor's stream-ID rules allow besides ASCII letters and digits
+/// (spec §11); the apostrophe both as `'` and as the `’` the vendor's page prints.
+pub const STREAM_ID_PUNCTUATION: &str = "~!@#$%^&*()_+=-`;',.<>/\\’";
+
+/// What [`STREAM_ID_PUNCTUATION`] and the letters and digits make, for error messages.
+const STREAM_ID_CHARACTERS: &str =
+    "made of ASCII letters, digits and ~!@#$%^&*()_+=-`;',.<>/\\ (the vendor's stream-ID rules)";
+
 /// The checks of one call: made with [`Rules::of`], each check's error names that call.
 ///
 /// Identifiers (`RoomId`, `UserId`, ...) are only required to be non-empty: the vendor
@@ -123,15 +134,95 @@ impl Rules {
         )
     }
 
+    /// An optional `CustomReason`: at most [`MAX_REASON_BYTES`] (code 3).
+    pub fn reason(&self, field: &'static str, value: &str) -> Result<(), ValidationError> {
+        self.at_most(
+            field,
+            value,
+            MAX_REASON_BYTES,
+            ReturnCode::PARAMETER_TOO_LONG,
+        )
+    }
+
+    /// A number of `min` to `max` (else `mirrors`).
+    pub fn range(
+        &self,
+        field: &'static str,
+        value: i64,
+        min: i64,
+        max: i64,
+        mirrors: ReturnCode,
+    ) -> Result<(), ValidationError> {
+        if value < min || value > max {
+            return Err(self.error(field, Problem::OutOfRange { value, min, max }, mirrors));
+        }
+        Ok(())
+    }
+
     /// A stream ID: not empty (code 2), at most [`MAX_STREAM_ID_BYTES`] (code 3 for room
-    /// signalling, 30009 for the media service).
+    /// signalling, 30009 for the media service); for the media service, also only the
+    /// characters of the vendor's stream-ID rules (30009). The limits apply to the ID as
+    /// the caller gives it, before the media service's test-environment prefix
+    /// ([`RequestContext::media_stream_id`](crate::RequestContext::media_stream_id)).
     pub fn stream_id(&self, field: &'static str, value: &str) -> Result<(), ValidationError> {
-        let too_long = match self.group {
-            Group::MediaService => ReturnCode::INVALID_STREAM_ID,
-            _ => ReturnCode::PARAMETER_TOO_LONG,
+        let media = self.group == Group::MediaService;
+        let too_long = if media {
+            ReturnCode::INVALID_STREAM_ID
+        } else {
+            ReturnCode::PARAMETER_TOO_LONG
         };
         self.required(field, value, ReturnCode::PARAMETER_ERROR)?;
-        self.at_most(field, value, MAX_STREAM_ID_BYTES, too_long)
+        self.at_most(field, value, MAX_STREAM_ID_BYTES, too_long)?;
+        if media {
+            self.stream_id_characters(field, value, None, ReturnCode::INVALID_STREAM_ID)?;
+        }
+        Ok(())
+    }
+
+    /// A media-service list of stream IDs (`StreamId[]`): at least one element, each a
+    /// stream ID as [`Rules::stream_id`] checks it for the media service; every problem is
+    /// code 30006 (invalid `StreamId` list). Its length against the per-request maximum
+    /// is [`Rules::count`]'s.
+    pub fn stream_list(
+        &self,
+        field: &'static str,
+        items: &[String],
+    ) -> Result<(), ValidationError> {
+        let mirrors = ReturnCode::INVALID_STREAM_ID_LIST;
+        if items.is_empty() {
+            return Err(self.error(field, Problem::NoElements, mirrors));
+        }
+        self.elements_mirroring(field, items, MAX_STREAM_ID_BYTES, mirrors, mirrors)?;
+        for (index, item) in items.iter().enumerate() {
+            self.stream_id_characters(field, item, Some(index), mirrors)?;
+        }
+        Ok(())
+    }
+
+    /// Only the characters of the vendor's stream-ID rules (else `mirrors`).
+    fn stream_id_characters(
+        &self,
+        field: &'static str,
+        value: &str,
+        index: Option<usize>,
+        mirrors: ReturnCode,
+    ) -> Result<(), ValidationError> {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || STREAM_ID_PUNCTUATION.contains(c);
+        let Some(bad) = value.chars().find(|c| !allowed(*c)) else {
+            return Ok(());
+        };
+        let value = match index {
+            Some(index) => format!("element {index}, {value:?}, with {bad:?}"),
+            None => format!("{value:?}, with {bad:?}"),
+        };
+        Err(self.error(
+            field,
+            Problem::NotAllowed {
+                value,
+                allowed: STREAM_ID_CHARACTERS,
+            },
+            mirrors,
+        ))
     }
 
     /// A required list: at least one element (code 2), and no empty element (code 2).
@@ -151,13 +242,21 @@ impl Rules {
         limit: usize,
         too_long: ReturnCode,
     ) -> Result<(), ValidationError> {
+        self.elements_mirroring(field, items, limit, ReturnCode::PARAMETER_ERROR, too_long)
+    }
+
+    /// No element empty (`empty`) and none over `limit` bytes (`too_long`).
+    fn elements_mirroring(
+        &self,
+        field: &'static str,
+        items: &[String],
+        limit: usize,
+        empty: ReturnCode,
+        too_long: ReturnCode,
+    ) -> Result<(), ValidationError> {
         for (index, item) in items.iter().enumerate() {
             if item.is_empty() {
-                return Err(self.error(
-                    field,
-                    Problem::EmptyElement { index },
-                    ReturnCode::PARAMETER_ERROR,
-                ));
+                return Err(self.error(field, Problem::EmptyElement { index }, empty));
             }
             if item.len() > limit {
                 return Err(self.error(

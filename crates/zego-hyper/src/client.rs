@@ -12,9 +12,10 @@ use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use zego_core::{
-    Action, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error, Exchange,
-    FanOutReply, MAX_BODY_BYTES, Progress, Reply, ServerSecret, Shared, SystemHost, Transport,
-    TransportFailure, ValidationError, error_chain, run, run_fan_out,
+    Action, AllPages, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error,
+    Exchange, FanOutReply, MAX_BODY_BYTES, Paged, Pager, Progress, Reply, ServerSecret, Shared,
+    SystemHost, Transport, TransportFailure, ValidationError, error_chain, next_page, run,
+    run_fan_out, run_pages,
 };
 
 /// How long an idle keep-alive connection stays in the pool.
@@ -28,11 +29,13 @@ type HttpClient = HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>;
 /// It is `Send + Sync`, and its futures are `Send`, so one client serves many tasks at
 /// once. It must be used inside a tokio runtime (with the time driver enabled).
 ///
-/// Every call of the API goes through [`Client::call`] (any [`Action`]), and every call
+/// Every call of the API goes through [`Client::call`] (any [`Action`]), every call
 /// with a list longer than one request takes through [`Client::fan_out`] (any
-/// [`Batched`] call). Both run the core's loops ([`zego_core::run`]): validation before
-/// any I/O, a fresh signature per attempt, pacing by the shared budgets, and retries by
-/// the [`RetryPolicy`](zego_core::RetryPolicy).
+/// [`Batched`] call), and every page of a call whose answer comes a page at a time
+/// through [`Client::pages`] or [`Client::all_pages`] (any [`Paged`] call). They run the
+/// core's loops ([`zego_core::run`]): validation before any I/O, a fresh signature per
+/// attempt, pacing by the shared budgets, and retries by the
+/// [`RetryPolicy`](zego_core::RetryPolicy).
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: Arc<Shared<Http>>,
@@ -89,6 +92,58 @@ impl Client {
         B: Batched + Send,
     {
         run_fan_out(&self.inner, &mut SystemHost, call, progress).await
+    }
+
+    /// Every page of a call whose answer comes a page at a time (such as
+    /// `DescribeUserList`), one by one: [`Pages::next`] fetches the next page, paced by
+    /// the client's budgets (for `DescribeUserList`, one page per second per room) and
+    /// retried by its policy. The call is checked once, before anything is sent.
+    pub fn pages<P>(&self, call: P) -> Result<Pages<P>, ValidationError>
+    where
+        P: Paged + Send,
+    {
+        Ok(Pages {
+            client: self.clone(),
+            pager: Pager::new(call)?,
+        })
+    }
+
+    /// Every page of a call whose answer comes a page at a time, gathered: the elements
+    /// of every page in order, and the error that ended paging early, if one did
+    /// ([`AllPages::error`]).
+    pub async fn all_pages<P>(&self, call: P) -> Result<AllPages<P::Item>, ValidationError>
+    where
+        P: Paged + Send,
+    {
+        run_pages(&self.inner, &mut SystemHost, call).await
+    }
+}
+
+/// The pages of a [`Paged`] call, fetched one by one; see [`Client::pages`].
+///
+/// ```no_run
+/// # async fn example(client: zego_hyper::Client) {
+/// use zego_hyper::actions::DescribeUserList;
+/// let mut pages = client.pages(DescribeUserList::new("room-1")).unwrap();
+/// while let Some(page) = pages.next().await {
+///     match page {
+///         Ok(reply) => println!("{:?}", reply.data.users()),
+///         Err(error) => eprintln!("paging stopped: {error}"),
+///     }
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Pages<P: Paged> {
+    client: Client,
+    pager: Pager<P>,
+}
+
+impl<P: Paged + Send> Pages<P> {
+    /// The next page's reply, or the error that ends paging (then the last result);
+    /// `None` once paging is over.
+    pub async fn next(&mut self) -> Option<Result<Reply<P::Data>, Error>> {
+        next_page(&self.client.inner, &mut SystemHost, &mut self.pager).await
     }
 }
 
@@ -184,5 +239,41 @@ impl BuildClient for Client {
         Ok(Client {
             inner: Arc::new(Shared { options, http }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zego_core::Endpoint;
+    use zego_core::actions::DescribeUserList;
+
+    /// The two pager methods carry a call through the client and agree: page by page and
+    /// gathered, the same pages and the same error, whatever the mock answers (a page, or
+    /// 100000007 from a mock that does not know the call).
+    #[tokio::test]
+    async fn pages_run_through_the_client() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        let mock = zego_mock::MockServer::builder()
+            .app(zego_mock::App::new(AppId::new(7), secret))
+            .start()
+            .unwrap();
+        let client = Client::builder(AppId::new(7), ServerSecret::new(secret).unwrap())
+            .endpoint(Endpoint::loopback_http(&mock.base_url()).unwrap())
+            .build()
+            .unwrap();
+        let mut pages = client.pages(DescribeUserList::new("r")).unwrap();
+        let mut results = Vec::new();
+        while let Some(page) = pages.next().await {
+            results.push(page);
+        }
+        assert!(!results.is_empty());
+        let all = client.all_pages(DescribeUserList::new("r")).await.unwrap();
+        assert_eq!(all.pages, results.iter().filter(|r| r.is_ok()).count());
+        assert_eq!(
+            all.error.map(|e| e.code()),
+            results.last().unwrap().as_ref().err().map(Error::code)
+        );
+        assert!(client.pages(DescribeUserList::new("")).is_err());
     }
 }

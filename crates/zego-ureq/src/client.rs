@@ -2,6 +2,7 @@
 
 use std::future::{Future, ready};
 use std::io::{self, Read};
+use std::iter::FusedIterator;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,9 +11,10 @@ use ureq::Agent;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 use ureq::unversioned::transport::DefaultConnector;
 use zego_core::{
-    Action, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error, Exchange,
-    FanOutReply, MAX_BODY_BYTES, Progress, Reply, ServerSecret, Shared, SystemHost, Transport,
-    TransportFailure, ValidationError, block_on_ready, error_chain, run, run_fan_out,
+    Action, AllPages, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error,
+    Exchange, FanOutReply, MAX_BODY_BYTES, Paged, Pager, Progress, Reply, ServerSecret, Shared,
+    SystemHost, Transport, TransportFailure, ValidationError, block_on_ready, error_chain,
+    next_page, run, run_fan_out, run_pages,
 };
 
 /// How long an idle keep-alive connection stays in the pool.
@@ -25,11 +27,13 @@ const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// runtime of its own: call it from a plain thread, or from async code through
 /// `tokio::task::spawn_blocking`.
 ///
-/// Every call of the API goes through [`Client::call`] (any [`Action`]), and every call
+/// Every call of the API goes through [`Client::call`] (any [`Action`]), every call
 /// with a list longer than one request takes through [`Client::fan_out`] (any
-/// [`Batched`] call). Both run the core's loops ([`zego_core::run`]): validation before
-/// any I/O, a fresh signature per attempt, pacing by the shared budgets, and retries by
-/// the [`RetryPolicy`](zego_core::RetryPolicy).
+/// [`Batched`] call), and every page of a call whose answer comes a page at a time
+/// through [`Client::pages`] or [`Client::all_pages`] (any [`Paged`] call). They run the
+/// core's loops ([`zego_core::run`]): validation before any I/O, a fresh signature per
+/// attempt, pacing by the shared budgets, and retries by the
+/// [`RetryPolicy`](zego_core::RetryPolicy).
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: Arc<Shared<Http>>,
@@ -79,7 +83,49 @@ impl Client {
     ) -> Result<FanOutReply<B::Merged>, ValidationError> {
         block_on_ready(run_fan_out(&self.inner, &mut SystemHost, call, progress))
     }
+
+    /// Every page of a call whose answer comes a page at a time (such as
+    /// `DescribeUserList`), as an iterator: each item is one page's reply, or the error
+    /// that ends paging (then the last item). Each page is fetched, blocking the thread,
+    /// when the iterator is advanced, paced by the client's budgets (for
+    /// `DescribeUserList`, one page per second per room) and retried by its policy. The
+    /// call is checked once, before anything is sent.
+    pub fn pages<P: Paged>(&self, call: P) -> Result<Pages<P>, ValidationError> {
+        Ok(Pages {
+            client: self.clone(),
+            pager: Pager::new(call)?,
+        })
+    }
+
+    /// Every page of a call whose answer comes a page at a time, gathered: the elements
+    /// of every page in order, and the error that ended paging early, if one did
+    /// ([`AllPages::error`]). Blocks the thread until the last page.
+    pub fn all_pages<P: Paged>(&self, call: P) -> Result<AllPages<P::Item>, ValidationError> {
+        block_on_ready(run_pages(&self.inner, &mut SystemHost, call))
+    }
 }
+
+/// The pages of a [`Paged`] call, fetched one by one as the iterator is advanced; see
+/// [`Client::pages`].
+#[derive(Debug)]
+pub struct Pages<P: Paged> {
+    client: Client,
+    pager: Pager<P>,
+}
+
+impl<P: Paged> Iterator for Pages<P> {
+    type Item = Result<Reply<P::Data>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        block_on_ready(next_page(
+            &self.client.inner,
+            &mut SystemHost,
+            &mut self.pager,
+        ))
+    }
+}
+
+impl<P: Paged> FusedIterator for Pages<P> {}
 
 /// The blocking side of the core's loops: each method does its I/O when called and
 /// returns a ready future.
@@ -226,6 +272,83 @@ impl BuildClient for Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A loopback server answering one connection per body, in order; gives the instant
+    /// and the request line of each request.
+    fn serve(
+        bodies: Vec<&'static str>,
+    ) -> (String, std::thread::JoinHandle<Vec<(Instant, String)>>) {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}/", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            for body in bodies {
+                let (mut stream, _) = listener.accept().unwrap();
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    stream.read_exact(&mut byte).unwrap();
+                    head.push(byte[0]);
+                }
+                let line = String::from_utf8_lossy(&head)
+                    .lines()
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                seen.push((Instant::now(), line));
+                write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .unwrap();
+            }
+            seen
+        });
+        (base, server)
+    }
+
+    #[test]
+    fn pages_follow_the_marker_one_per_second_per_room() {
+        use zego_core::actions::DescribeUserList;
+        let (base, server) = serve(vec![
+            r#"{"Code":0,"RequestId":"1","Data":{"Marker":"m1","UserList":[{"UserId":"a"}]}}"#,
+            r#"{"Code":0,"RequestId":"2","Data":{"Marker":"","UserList":[{"UserId":"b"}]}}"#,
+            r#"{"Code":0,"RequestId":"3","Data":{"Marker":"","UserList":[{"UserId":"c"}]}}"#,
+        ]);
+        let secret = ServerSecret::new("0123456789abcdef0123456789abcdef").unwrap();
+        let client = Client::builder(AppId::new(7), secret)
+            .endpoint(zego_core::Endpoint::loopback_http(&base).unwrap())
+            .build()
+            .unwrap();
+        let pages: Vec<_> = client
+            .pages(DescribeUserList::new("r").limit(1))
+            .unwrap()
+            .collect();
+        assert_eq!(pages.len(), 2, "the empty marker ends it");
+        let ids: Vec<_> = pages
+            .iter()
+            .map(|p| {
+                p.as_ref().unwrap().data.users().unwrap()[0]
+                    .user_id
+                    .as_str()
+            })
+            .collect();
+        assert_eq!(ids, ["a", "b"]);
+        // Gathered, from the start again: the room's budget still paces the first page.
+        let all = client.all_pages(DescribeUserList::new("r")).unwrap();
+        assert!(all.is_complete());
+        assert_eq!(all.items[0].user_id, "c");
+        let seen = server.join().unwrap();
+        assert!(seen[1].1.contains("&Marker=m1&"), "{}", seen[1].1);
+        for pair in seen.windows(2) {
+            let apart = pair[1].0 - pair[0].0;
+            assert!(apart >= Duration::from_millis(990), "{apart:?}");
+        }
+        assert!(client.pages(DescribeUserList::new("")).is_err());
+    }
 
     #[test]
     fn the_agent_follows_no_redirect_and_no_proxy() {

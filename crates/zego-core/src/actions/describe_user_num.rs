@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::action::{Action, Budget, Rate, RequestContext};
-use crate::batch::{Batched, FanOutReply};
+use crate::batch::{Batched, FanOutReply, merge_list};
 use crate::code::{Group, ReturnCode};
 use crate::error::ValidationError;
 use crate::query::QueryWriter;
@@ -89,14 +89,11 @@ impl Batched for DescribeUserNum {
     }
 
     fn merge(merged: &mut UserNumData, data: UserNumData) -> Result<(), String> {
-        let counts = data
-            .user_count_list
-            .ok_or("the reply has no UserCountList: the rooms' counts are unknown")?;
-        merged
-            .user_count_list
-            .get_or_insert_with(Vec::new)
-            .extend(counts);
-        Ok(())
+        merge_list(
+            &mut merged.user_count_list,
+            data.user_count_list,
+            "UserCountList",
+        )
     }
 }
 
@@ -163,8 +160,10 @@ impl FanOutReply<UserNumData> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::golden;
     use crate::error::Problem;
     use crate::parse_response;
+    use crate::response::ABSENT_DATA;
 
     #[test]
     fn limits() {
@@ -234,12 +233,8 @@ mod tests {
         let strings = br#"{"Code":0,"RequestId":"1","Data":{"UserCountList":[{"RoomId":"r","UserCount":"7"}]}}"#;
         let reply = parse_response::<DescribeUserNum>(200, strings).unwrap();
         assert_eq!(reply.counts().unwrap()[0].user_count, 7);
-        for absent in [
-            &br#"{"Code":0,"RequestId":"1"}"#[..],
-            br#"{"Code":0,"RequestId":"1","Data":null}"#,
-            br#"{"Code":0,"RequestId":"1","Data":{}}"#,
-        ] {
-            let reply = parse_response::<DescribeUserNum>(200, absent).unwrap();
+        for absent in ABSENT_DATA {
+            let reply = parse_response::<DescribeUserNum>(200, absent.as_bytes()).unwrap();
             assert_eq!(reply.counts(), None, "no Data is not zero rooms");
         }
     }
@@ -262,16 +257,10 @@ mod tests {
 
     #[test]
     fn golden_request() {
-        let config = crate::Config::new(
-            crate::AppId::new(12345),
-            crate::ServerSecret::new("9193cc662a4c0ec135ec71fb57194b38").unwrap(),
-        )
-        .with_endpoint(crate::Region::Frankfurt);
-        let nonce: crate::Nonce = "4fd24687296dd9f3".parse().unwrap();
+        let config = golden::config().with_endpoint(crate::Region::Frankfurt);
         let query = DescribeUserNum::new(["room1", "room 2", "room1"]);
-        let request = crate::prepare(&config, &query, &nonce, 1_615_186_943).unwrap();
         assert_eq!(
-            request.uri().to_string(),
+            golden::url(&config, &query),
             "https://rtc-api-fra.zego.im/?Action=DescribeUserNum&RoomId[]=room1&RoomId[]=room%202\
              &AppId=12345&SignatureNonce=4fd24687296dd9f3&Timestamp=1615186943\
              &Signature=43e5cfcca828314675f91b001390566a&SignatureVersion=2.0"

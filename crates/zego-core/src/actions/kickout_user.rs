@@ -6,7 +6,7 @@ use crate::code::{Group, ReturnCode};
 use crate::error::ValidationError;
 use crate::query::QueryWriter;
 use crate::response::NoData;
-use crate::validate::{Rules, distinct};
+use crate::validate::{MAX_REASON_BYTES, Rules, distinct};
 
 /// `KickoutUser`: kicks up to 5 users out of a room; all their publishing and playing
 /// stops. The kicked clients are told through `onRoomStateChanged`, the others through
@@ -36,7 +36,7 @@ pub struct KickoutUser {
 
 impl KickoutUser {
     /// The longest `CustomReason`, in UTF-8 bytes before URL encoding.
-    pub const MAX_REASON_BYTES: usize = 256;
+    pub const MAX_REASON_BYTES: usize = MAX_REASON_BYTES;
 
     /// Kicks `user_ids` (duplicates merged) out of `room_id`.
     pub fn new<I, S>(room_id: impl Into<String>, user_ids: I) -> Self
@@ -82,10 +82,8 @@ impl Action for KickoutUser {
 
     fn write_params(&self, q: &mut QueryWriter, _: &RequestContext) {
         q.param("RoomId", &self.room_id)
-            .array("UserId", &self.user_ids);
-        if !self.reason.is_empty() {
-            q.param("CustomReason", &self.reason);
-        }
+            .array("UserId", &self.user_ids)
+            .optional("CustomReason", &self.reason);
     }
 }
 
@@ -111,12 +109,7 @@ impl Batched for KickoutUser {
         let rules = Rules::of::<Self>();
         rules.id("RoomId", &self.room_id)?;
         rules.list(Self::LIST, &self.user_ids)?;
-        rules.at_most(
-            "CustomReason",
-            &self.reason,
-            Self::MAX_REASON_BYTES,
-            ReturnCode::PARAMETER_TOO_LONG,
-        )
+        rules.reason("CustomReason", &self.reason)
     }
 
     fn merge(_: &mut NoData, _: NoData) -> Result<(), String> {
@@ -127,6 +120,7 @@ impl Batched for KickoutUser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::action::golden;
     use crate::error::Problem;
     use crate::parse_response;
 
@@ -207,16 +201,10 @@ mod tests {
 
     #[test]
     fn golden_request() {
-        let config = crate::Config::new(
-            crate::AppId::new(12345),
-            crate::ServerSecret::new("9193cc662a4c0ec135ec71fb57194b38").unwrap(),
-        )
-        .with_is_test(true);
-        let nonce: crate::Nonce = "4fd24687296dd9f3".parse().unwrap();
+        let config = golden::config().with_is_test(true);
         let kick = KickoutUser::new("room1", ["a", "b"]).reason("踢出用户-原因");
-        let request = crate::prepare(&config, &kick, &nonce, 1_615_186_943).unwrap();
         assert_eq!(
-            request.uri().to_string(),
+            golden::url(&config, &kick),
             "https://rtc-api.zego.im/?Action=KickoutUser&RoomId=room1&UserId[]=a&UserId[]=b\
              &CustomReason=%E8%B8%A2%E5%87%BA%E7%94%A8%E6%88%B7-%E5%8E%9F%E5%9B%A0&AppId=12345\
              &SignatureNonce=4fd24687296dd9f3&Timestamp=1615186943\

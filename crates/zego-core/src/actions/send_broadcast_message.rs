@@ -2,16 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::action::{Action, Budget, Rate, RequestContext};
-use crate::code::Group;
-use crate::error::ValidationError;
-use crate::query::QueryWriter;
 use crate::response::{ReplyData, opt_number_or_string};
-use crate::validate::{MAX_MESSAGE_BYTES, Rules};
+
+use super::message::{MessageKind, RoomMessage, sealed};
 
 /// `SendBroadcastMessage`: sends a text message to every user logged into a room, except
 /// one logged in with the sender's ID. Receivers get it in the client SDK's
-/// `onIMRecvBroadcastMessage` callback.
+/// `onIMRecvBroadcastMessage` callback. Its reply is [`BroadcastData`].
 ///
 /// The sender need not be in the room; to reach everyone, send as an ID that is not in it.
 /// It is a send: a retry after the request may have reached the server can deliver it
@@ -19,7 +16,8 @@ use crate::validate::{MAX_MESSAGE_BYTES, Rules};
 ///
 /// Checked before anything is sent: `RoomId` and `UserId` not empty, content of 1 to 1024
 /// UTF-8 bytes (empty: 1008, longer: 50012). Budget: 100/s per AppId (10/s in the test
-/// environment).
+/// environment). The same type as `SendBarrageMessage` but for its kind
+/// ([`RoomMessage`]).
 ///
 /// ```
 /// use zego_core::{Action};
@@ -27,108 +25,19 @@ use crate::validate::{MAX_MESSAGE_BYTES, Rules};
 /// let message = SendBroadcastMessage::new("room-1", "server", MessageCategory::Chat, "hello")
 ///     .user_name("The Server");
 /// assert!(message.validate().is_ok());
+/// assert_eq!(SendBroadcastMessage::NAME, "SendBroadcastMessage");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SendBroadcastMessage {
-    room_id: String,
-    user_id: String,
-    user_name: String,
-    category: MessageCategory,
-    content: String,
-}
+pub type SendBroadcastMessage = RoomMessage<Broadcast>;
 
-/// The `MessageCategory` of a broadcast or barrage message.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum MessageCategory {
-    /// `1`: a system message.
-    System,
-    /// `2`: a chat message, the usual choice.
-    #[default]
-    Chat,
-}
+/// The kind of [`SendBroadcastMessage`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Broadcast {}
 
-impl MessageCategory {
-    /// The value on the wire: 1 or 2.
-    pub const fn value(self) -> u32 {
-        match self {
-            MessageCategory::System => 1,
-            MessageCategory::Chat => 2,
-        }
-    }
-}
+impl sealed::Sealed for Broadcast {}
 
-impl SendBroadcastMessage {
-    /// The largest `MessageContent`, in UTF-8 bytes before URL encoding.
-    pub const MAX_CONTENT_BYTES: usize = MAX_MESSAGE_BYTES;
-
-    /// A message from `user_id` (the sender) to everyone in `room_id`.
-    pub fn new(
-        room_id: impl Into<String>,
-        user_id: impl Into<String>,
-        category: MessageCategory,
-        content: impl Into<String>,
-    ) -> Self {
-        SendBroadcastMessage {
-            room_id: room_id.into(),
-            user_id: user_id.into(),
-            user_name: String::new(),
-            category,
-            content: content.into(),
-        }
-    }
-
-    /// The sender's name (`UserName`); empty means none is sent.
-    pub fn user_name(mut self, name: impl Into<String>) -> Self {
-        self.user_name = name.into();
-        self
-    }
-
-    /// The room.
-    pub fn room_id(&self) -> &str {
-        &self.room_id
-    }
-
-    /// The sender.
-    pub fn user_id(&self) -> &str {
-        &self.user_id
-    }
-
-    /// The message content.
-    pub fn content(&self) -> &str {
-        &self.content
-    }
-
-    /// The category.
-    pub fn category(&self) -> MessageCategory {
-        self.category
-    }
-}
-
-impl Action for SendBroadcastMessage {
+impl MessageKind for Broadcast {
     const NAME: &'static str = "SendBroadcastMessage";
-    const GROUP: Group = Group::RoomSignalling;
-    const IDEMPOTENT: bool = false;
-    const BUDGET: Budget =
-        Budget::per_app(Rate::per_second(100)).in_test_environment(Rate::per_second(10));
     type Data = BroadcastData;
-
-    fn validate(&self) -> Result<(), ValidationError> {
-        let rules = Rules::of::<Self>();
-        rules.id("RoomId", &self.room_id)?;
-        rules.id("UserId", &self.user_id)?;
-        rules.message("MessageContent", &self.content)
-    }
-
-    fn write_params(&self, q: &mut QueryWriter, _: &RequestContext) {
-        q.param("RoomId", &self.room_id)
-            .param("UserId", &self.user_id);
-        if !self.user_name.is_empty() {
-            q.param("UserName", &self.user_name);
-        }
-        q.display("MessageCategory", self.category.value())
-            .param("MessageContent", &self.content);
-    }
 }
 
 /// The `Data` of a `SendBroadcastMessage` reply. A reply without `Data`, or without
@@ -155,9 +64,15 @@ impl ReplyData for BroadcastData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Action;
+    use crate::action::RequestContext;
+    use crate::action::golden;
+    use crate::actions::MessageCategory;
     use crate::code::ReturnCode;
     use crate::error::Problem;
     use crate::parse_response;
+    use crate::query::QueryWriter;
+    use crate::response::ABSENT_DATA;
 
     #[test]
     fn limits() {
@@ -237,12 +152,8 @@ mod tests {
         let text = br#"{"Code":0,"RequestId":"1","Data":{"MessageId":"18446744073709551615"}}"#;
         let reply = parse_response::<SendBroadcastMessage>(200, text).unwrap();
         assert_eq!(reply.data.message_id, Some(u64::MAX));
-        for absent in [
-            &br#"{"Code":0,"RequestId":"1"}"#[..],
-            br#"{"Code":0,"RequestId":"1","Data":null}"#,
-            br#"{"Code":0,"RequestId":"1","Data":{}}"#,
-        ] {
-            let reply = parse_response::<SendBroadcastMessage>(200, absent).unwrap();
+        for absent in ABSENT_DATA {
+            let reply = parse_response::<SendBroadcastMessage>(200, absent.as_bytes()).unwrap();
             assert_eq!(
                 reply.data.message_id, None,
                 "absent Data is not a message ID of 0"
@@ -256,17 +167,12 @@ mod tests {
 
     #[test]
     fn golden_request() {
-        let config = crate::Config::new(
-            crate::AppId::new(12345),
-            crate::ServerSecret::new("9193cc662a4c0ec135ec71fb57194b38").unwrap(),
-        );
-        let nonce: crate::Nonce = "4fd24687296dd9f3".parse().unwrap();
+        let config = golden::config();
         let message =
             SendBroadcastMessage::new("room1", "user1", MessageCategory::System, "hello zego+")
                 .user_name("userName");
-        let request = crate::prepare(&config, &message, &nonce, 1_615_186_943).unwrap();
         assert_eq!(
-            request.uri().to_string(),
+            golden::url(&config, &message),
             "https://rtc-api.zego.im/?Action=SendBroadcastMessage&RoomId=room1&UserId=user1\
              &UserName=userName&MessageCategory=1&MessageContent=hello%20zego%2B&AppId=12345\
              &SignatureNonce=4fd24687296dd9f3&Timestamp=1615186943\
