@@ -435,10 +435,6 @@ pub(crate) const ABSENT_DATA: [&str; 3] = [
     r#"{"Code":0,"RequestId":"1","Data":{}}"#,
 ];
 
-fn string_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
