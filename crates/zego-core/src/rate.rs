@@ -108,10 +108,26 @@ pub struct Gcra {
 /// The state of one budget.
 #[derive(Debug)]
 struct Cell {
-    /// The theoretical arrival time of the next request.
+    /// The theoretical arrival time of the next request: every instant taken is at least
+    /// one interval before it.
     tat: Instant,
-    /// Reserved instants given back before the last one, earliest first.
-    free: Vec<Instant>,
+    /// Stretches before `tat` where a request may still go: each `(from, to)`, both
+    /// included, holds instants at least one interval from every instant taken. They come
+    /// from reservations given back and from the gaps a request with several budgets
+    /// leaves in one of them. Sorted, apart.
+    free: Vec<(Instant, Instant)>,
+}
+
+impl Cell {
+    /// The earliest instant at or after `t` at which this budget takes a request, with
+    /// `regular` its next regular instant.
+    fn next_from(&self, t: Instant, regular: Instant) -> Instant {
+        self.free
+            .iter()
+            .filter(|(_, to)| *to >= t)
+            .map(|(from, _)| (*from).max(t))
+            .fold(regular.max(t), Instant::min)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -185,11 +201,7 @@ impl Tables {
         }
     }
 
-    fn set(&mut self, slot: &Slot<'_>, tat: Instant, now: Instant) {
-        if let Some(cell) = self.get_mut(slot) {
-            cell.tat = tat;
-            return;
-        }
+    fn insert(&mut self, slot: &Slot<'_>, tat: Instant, now: Instant) {
         let cell = Cell {
             tat,
             free: Vec::new(),
@@ -212,45 +224,83 @@ impl Tables {
     }
 }
 
+impl Gcra {
+    /// The next regular instant of a budget at or after `now` (its burst allowing).
+    fn regular(&self, cell: &Cell, slot: &Slot<'_>, now: Instant) -> Instant {
+        let tolerance = self.interval(slot).saturating_mul(self.burst - 1);
+        cell.tat.checked_sub(tolerance).unwrap_or(now).max(now)
+    }
+
+    /// Takes `at` in a budget: out of a free stretch that holds it, or as its next
+    /// regular instant, leaving the stretch it skips free.
+    fn take(&self, cell: &mut Cell, slot: &Slot<'_>, at: Instant) {
+        let interval = self.interval(slot);
+        if let Some(i) = cell
+            .free
+            .iter()
+            .position(|(from, to)| *from <= at && at <= *to)
+        {
+            let (from, to) = cell.free.remove(i);
+            let after = at.checked_add(interval).filter(|after| *after <= to);
+            let before = at.checked_sub(interval).filter(|before| *before >= from);
+            if let Some(after) = after {
+                cell.free.insert(i, (after, to));
+            }
+            if let Some(before) = before {
+                cell.free.insert(i, (from, before));
+            }
+            return;
+        }
+        // With a burst of 1, the instants between the last one taken and this one are
+        // at least one interval from both: they stay free for requests of this budget.
+        if self.burst == 1
+            && let Some(gap_end) = at.checked_sub(interval).filter(|end| *end >= cell.tat)
+        {
+            cell.free.push((cell.tat, gap_end));
+        }
+        let base = cell.tat.max(at);
+        // An interval is at most a year (`Rate::MAX_PERIOD`); should the clock still
+        // overflow, the budget stays where it is rather than panic.
+        cell.tat = base.checked_add(interval).unwrap_or(base);
+    }
+}
+
 impl RateLimiter for Gcra {
     fn reserve(&self, slots: &[Slot<'_>], now: Instant) -> Instant {
         let mut tables = self.tables();
-        let earliest = |cell: &Cell, slot: &Slot<'_>| {
-            let tolerance = self.interval(slot).saturating_mul(self.burst - 1);
-            cell.tat.checked_sub(tolerance).unwrap_or(now).max(now)
-        };
-        // A request of one budget takes a slot given back, if one comes before the next
-        // regular slot.
-        if let [slot] = slots
-            && let Some(cell) = tables.get_mut(slot)
-        {
-            cell.free.retain(|at| *at >= now);
-            let regular = earliest(cell, slot);
-            if cell.free.first().is_some_and(|at| *at < regular) {
-                return cell.free.remove(0);
-            }
-        }
         for slot in slots {
             if let Some(cell) = tables.get_mut(slot) {
-                cell.free.retain(|at| *at >= now);
+                cell.free.retain(|(_, to)| *to >= now);
             }
         }
-        // The first instant that fits every budget...
-        let send_at = slots
-            .iter()
-            .filter_map(|slot| tables.get(slot).map(|cell| earliest(cell, slot)))
-            .fold(now, Instant::max);
-        // ...taken in each. An interval is at most a year (`Rate::MAX_PERIOD`); should the
-        // clock still overflow, a budget stays where it is rather than panic.
-        for slot in slots {
-            let base = tables
-                .get(slot)
-                .map_or(send_at, |cell| cell.tat)
-                .max(send_at);
-            let tat = base.checked_add(self.interval(slot)).unwrap_or(base);
-            tables.set(slot, tat, now);
+        // The first instant that fits every budget: each budget's next instant from the
+        // latest of them, until they agree. Every round moves later, to a free stretch's
+        // start or a regular instant, so it ends.
+        let mut at = now;
+        loop {
+            let next = slots
+                .iter()
+                .filter_map(|slot| {
+                    let cell = tables.get(slot)?;
+                    Some(cell.next_from(at, self.regular(cell, slot, now)))
+                })
+                .fold(at, Instant::max);
+            if next == at {
+                break;
+            }
+            at = next;
         }
-        send_at
+        // Taken in each.
+        for slot in slots {
+            match tables.get_mut(slot) {
+                Some(cell) => self.take(cell, slot, at),
+                None => {
+                    let tat = at.checked_add(self.interval(slot)).unwrap_or(at);
+                    tables.insert(slot, tat, now);
+                }
+            }
+        }
+        at
     }
 
     fn release(&self, slots: &[Slot<'_>], at: Instant) {
@@ -261,18 +311,28 @@ impl RateLimiter for Gcra {
                 continue;
             };
             if cell.tat.checked_sub(interval) == Some(at) {
-                // The latest reservation: undo it, and the free slots just before it.
+                // The latest reservation: undo it, with the free stretch just before it.
                 cell.tat = at;
-                while cell
-                    .free
-                    .last()
-                    .is_some_and(|last| last.checked_add(interval) == Some(cell.tat))
+                while let Some((from, to)) = cell.free.last().copied()
+                    && to.checked_add(interval).is_some_and(|end| end >= cell.tat)
                 {
-                    cell.tat = cell.free.pop().unwrap_or(cell.tat);
+                    cell.tat = from;
+                    cell.free.pop();
                 }
             } else if at < cell.tat {
-                let position = cell.free.partition_point(|free| *free < at);
-                cell.free.insert(position, at);
+                // An earlier one: free, joined to the stretches it touches (the instant
+                // given back is what kept them apart).
+                let i = cell.free.partition_point(|(from, _)| *from < at);
+                let mut stretch = (at, at);
+                if i < cell.free.len() && at.checked_add(interval) == Some(cell.free[i].0) {
+                    stretch.1 = cell.free.remove(i).1;
+                }
+                if i > 0 && cell.free[i - 1].1.checked_add(interval) == Some(at) {
+                    stretch.0 = cell.free.remove(i - 1).0;
+                    cell.free.insert(i - 1, stretch);
+                } else {
+                    cell.free.insert(i, stretch);
+                }
             }
         }
     }
@@ -346,6 +406,8 @@ mod tests {
             sent.push((room, g.reserve(&slots, t0) - t0));
         }
         let ms = Duration::from_millis;
+        // The room's queue does not hold back the other rooms: they take the per-AppId
+        // instants it leaves free.
         assert_eq!(
             sent,
             [
@@ -353,10 +415,13 @@ mod tests {
                 ("b", ms(100)),
                 ("a", ms(1000)),
                 ("a", ms(2000)),
-                ("c", ms(2100)),
-                ("b", ms(2200)),
+                ("c", ms(200)),
+                ("b", ms(1100)),
             ]
         );
+        let mut app: Vec<Duration> = sent.iter().map(|(_, at)| *at).collect();
+        app.sort();
+        assert!(app.windows(2).all(|w| w[1] - w[0] >= ms(100)), "{app:?}");
         // The fixed rate replaces the per-app budget only.
         let g = Gcra::with_rate(Rate::per_second(1000));
         let slots = [
@@ -463,5 +528,76 @@ mod tests {
         // Time moves on: free slots in the past are dropped, never used late.
         let later = t0 + Duration::from_secs(20);
         assert_eq!(g.reserve(&slots, later), later);
+    }
+
+    /// Random requests with one or two budgets (three rooms), some given back, at random
+    /// times: the instants kept in each budget are never closer than its interval, so no
+    /// window holds more than the budget.
+    #[test]
+    fn every_budget_holds_under_random_traffic() {
+        let ms = Duration::from_millis;
+        let (app_rate, room_rate) = (Rate::per_second(10), Rate::per_second(2));
+        let rooms = ["a", "b", "c"];
+        for seed in 1..200u64 {
+            let g = Gcra::new();
+            let t0 = Instant::now();
+            let mut random = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+            let mut next = move || {
+                random ^= random << 13;
+                random ^= random >> 7;
+                random ^= random << 17;
+                random
+            };
+            // (room, instant) of every reservation kept.
+            let mut kept: Vec<(Option<&str>, Instant)> = Vec::new();
+            let mut now = t0;
+            for _ in 0..60 {
+                now += ms(next() % 150);
+                let room = match next() % 4 {
+                    0 => None,
+                    n => Some(rooms[n as usize - 1]),
+                };
+                let app = Slot::app("X", app_rate);
+                let at = match room {
+                    None => g.reserve(&[app], now),
+                    Some(room) => g.reserve(&[app, Slot::room("X", room, room_rate)], now),
+                };
+                assert!(at >= now);
+                // Give back a random earlier reservation still ahead, sometimes.
+                if next() % 4 == 0 {
+                    let ahead: Vec<usize> = (0..kept.len()).filter(|i| kept[*i].1 > now).collect();
+                    if !ahead.is_empty() {
+                        let i = ahead[next() as usize % ahead.len()];
+                        let (room, at) = kept.remove(i);
+                        let app = Slot::app("X", app_rate);
+                        match room {
+                            None => g.release(&[app], at),
+                            Some(room) => g.release(&[app, Slot::room("X", room, room_rate)], at),
+                        }
+                    }
+                }
+                kept.push((room, at));
+            }
+            let spaced = |mut times: Vec<Instant>, interval: Duration| {
+                times.sort();
+                times.windows(2).all(|w| w[1] - w[0] >= interval)
+            };
+            let all: Vec<Instant> = kept.iter().map(|(_, at)| *at).collect();
+            assert!(
+                spaced(all, app_rate.interval()),
+                "seed {seed}: the app budget"
+            );
+            for room in rooms {
+                let times: Vec<Instant> = kept
+                    .iter()
+                    .filter(|(r, _)| *r == Some(room))
+                    .map(|(_, at)| *at)
+                    .collect();
+                assert!(
+                    spaced(times, room_rate.interval()),
+                    "seed {seed}: room {room}"
+                );
+            }
+        }
     }
 }
