@@ -16,17 +16,22 @@ use crate::token::TokenArgs;
 /// The end of every call's `--help`: the exit codes, the JSON output and the credentials.
 pub const CALL_HELP: &str = "\
 Exit codes:
-  0  done: every request succeeded and reached every element it names
+  0  done: every request succeeded and reached every element it names (a Code that is an
+     answer, such as describe-rtc-stream-state's 41004 \"no such stream\" or 41006
+     \"closed\", is a success: it is printed with its meaning)
   1  API or transport error (the error names the code, its meaning and the RequestId)
   2  usage or validation error: nothing was sent
   3  the call succeeded, but some elements were not reached (users not online)
 
 With --json, one object, the same for every call:
   {\"action\": \"KickoutUser\", \"done\": true, \"request_id\": \"1\", \"request_ids\": [\"1\"],
-   \"calls\": 1, \"attempts\": 1, \"data\": <the call's Data as received, merged over its
-   requests; null when no request succeeded>, \"unreached\": [\"user\"],
+   \"code\": 0, \"calls\": 1, \"attempts\": 1, \"data\": <the call's Data as received,
+   merged over its requests (with --all, the elements of every page); null when no request
+   succeeded>, \"unreached\": [\"user\"],
    \"failed_requests\": [{\"items\": [\"user\"], \"error\": {\"message\": \"...\", \"code\": 50001,
    \"meaning\": \"...\", \"request_id\": \"2\", \"attempts\": 1, \"may_have_taken_effect\": false}}]}
+\"code\" is the Code of the requests that succeeded: 0, or an answer (41004, 41006); null
+when none did.
 
 Credentials come from --app-id/--server-secret or from ZEGO_APP_ID/ZEGO_SERVER_SECRET.
 Prefer the environment for the secret: command lines are visible to other processes.";

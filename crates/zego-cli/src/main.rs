@@ -8,6 +8,7 @@ mod args;
 mod callbacks;
 mod calls;
 mod demo;
+mod help;
 mod listen;
 mod output;
 mod runner;

@@ -3,10 +3,11 @@
 
 use std::io::Write;
 
+use serde::Serialize;
 use serde_json::{Value, json};
 use zego_core::{
-    Action, Batched, CodeClass, Error, FailedChunk, FanOutReply, Group, Progress, Reply,
-    ResponseError, ReturnCode,
+    Action, AllPages, Batched, CodeClass, Error, FailedChunk, FanOutReply, Group, Paged, Progress,
+    Reply, ResponseError, ReturnCode,
 };
 
 use crate::exit;
@@ -24,8 +25,12 @@ pub struct Outcome {
     pub calls: usize,
     /// The `RequestId` of every request that succeeded, in order.
     pub request_ids: Vec<String>,
-    /// The call's `Data` as received (merged over a fan-out's requests); `null` when no
-    /// request succeeded.
+    /// The `Code` of the requests that succeeded: 0, or a code that is an answer
+    /// (41004 or 41006 of `DescribeRTCStreamState`, a call of one request); `None` when
+    /// no request succeeded.
+    pub code: Option<ReturnCode>,
+    /// The call's `Data` as received (merged over a fan-out's requests; for every page of
+    /// a paged call, the elements gathered); `null` when no request succeeded.
     pub data: Value,
     /// Attempts over all requests, retries included.
     pub attempts: u32,
@@ -43,6 +48,7 @@ impl Outcome {
             idempotent: A::IDEMPOTENT,
             calls: 1,
             request_ids: Vec::new(),
+            code: None,
             data: Value::Null,
             attempts: 0,
             unreached: Vec::new(),
@@ -56,6 +62,7 @@ impl Outcome {
         match result {
             Ok(reply) => {
                 outcome.attempts = reply.attempts;
+                outcome.code = Some(reply.code);
                 outcome.data = to_value(serde_json::to_value(&reply.data));
                 outcome.request_ids.push(reply.request_id);
             }
@@ -84,12 +91,46 @@ impl Outcome {
         };
         Outcome {
             calls: reply.calls,
+            code: merged_code(&reply.request_ids),
             request_ids: reply.request_ids,
             data,
             attempts: reply.attempts,
             unreached,
             failed: reply.failed_chunks,
             ..Outcome::new::<B>()
+        }
+    }
+
+    /// The outcome of every page of a paged call: its `Data` is the member `items` alone,
+    /// listing the elements of every page received, in order (`null` when no page came).
+    pub fn of_pages<P: Paged<Item: Serialize>>(items: &str, all: AllPages<P::Item>) -> Self {
+        let data = if all.request_ids.is_empty() {
+            Value::Null
+        } else {
+            let mut data = serde_json::Map::new();
+            data.insert(items.to_owned(), to_value(serde_json::to_value(&all.items)));
+            Value::Object(data)
+        };
+        // A page that failed is one more request; a page received whose reply cannot say
+        // where the next one starts is not.
+        let failed_request = all.error.as_ref().is_some_and(|error| {
+            request_id(error).is_none_or(|id| !all.request_ids.iter().any(|r| r == id))
+        });
+        Outcome {
+            calls: all.request_ids.len() + usize::from(failed_request),
+            code: merged_code(&all.request_ids),
+            request_ids: all.request_ids,
+            data,
+            attempts: all.attempts,
+            failed: all
+                .error
+                .map(|error| FailedChunk {
+                    items: Vec::new(),
+                    error,
+                })
+                .into_iter()
+                .collect(),
+            ..Outcome::new::<P>()
         }
     }
 
@@ -118,6 +159,7 @@ impl Outcome {
             "done": self.exit_code() == exit::OK,
             "request_id": self.request_ids.first(),
             "request_ids": self.request_ids,
+            "code": self.code.map(ReturnCode::get),
             "calls": self.calls,
             "attempts": self.attempts,
             "data": self.data,
@@ -158,6 +200,9 @@ impl Outcome {
             out.push_str(&format!("done ({ids})\n"));
         } else {
             out.push_str(&format!("done in {} calls ({ids})\n", self.calls));
+        }
+        if let Some(code) = self.code.filter(|c| !c.is_success()) {
+            out.push_str(&format!("Code: {}\n", code.in_group(self.group)));
         }
         for line in data_lines(&self.data, self.group) {
             out.push_str(&line);
@@ -201,6 +246,13 @@ pub fn report(outcome: &Outcome, json: bool) -> u8 {
         eprintln!("{line}");
     }
     outcome.exit_code()
+}
+
+/// The `Code` of the replies a fan-out or a pager merged, which keep no code: 0 when
+/// some request succeeded (the codes that are answers belong to `DescribeRTCStreamState`,
+/// a call of one request).
+fn merged_code(request_ids: &[String]) -> Option<ReturnCode> {
+    (!request_ids.is_empty()).then_some(ReturnCode::SUCCESS)
 }
 
 /// The serialized `Data`, or why it could not be serialized.
@@ -418,5 +470,67 @@ mod tests {
         );
         let nothing_sent = Outcome::of_call::<DescribeUserNum>(Err(invalid.into()));
         assert_eq!(nothing_sent.exit_code(), exit::USAGE);
+    }
+
+    #[test]
+    fn every_page_gathered_and_how_paging_ended() {
+        use zego_core::TransportFailure;
+        use zego_core::actions::{DescribeUserList, ListedUser};
+
+        let user = |id: &str| ListedUser {
+            user_id: id.into(),
+            user_name: String::new(),
+            user_role: 2,
+        };
+        let pages = |ids: &[&str], error: Option<Error>| {
+            let mut all = AllPages::default();
+            all.items = ids.iter().map(|id| user(id)).collect();
+            all.request_ids = ids.iter().map(|id| format!("r-{id}")).collect();
+            all.pages = ids.len();
+            all.attempts = 3;
+            all.error = error;
+            Outcome::of_pages::<DescribeUserList>("UserList", all)
+        };
+        let complete = pages(&["a", "b"], None);
+        assert_eq!(complete.exit_code(), exit::OK);
+        assert_eq!((complete.calls, complete.attempts), (2, 3));
+        assert_eq!(complete.code, Some(ReturnCode::SUCCESS));
+        assert_eq!(
+            complete.data,
+            json!({"UserList": [{"UserId": "a", "UserName": "", "UserRole": 2},
+                                {"UserId": "b", "UserName": "", "UserRole": 2}]})
+        );
+        assert_eq!(
+            complete.to_text().lines().skip(1).collect::<Vec<_>>(),
+            [
+                "UserList: UserId=a UserName= UserRole=2",
+                "UserList: UserId=b UserName= UserRole=2"
+            ]
+        );
+
+        // A page received whose reply cannot say where the next starts: no more requests.
+        let unreadable = Error::Response {
+            attempts: 1,
+            source: ResponseError::Data {
+                request_id: "r-a".into(),
+                reason: "the reply has no Marker".into(),
+            },
+            effect_before: false,
+        };
+        let stopped = pages(&["a"], Some(unreadable));
+        assert_eq!((stopped.exit_code(), stopped.calls), (exit::FAILED, 1));
+        assert_eq!(stopped.data["UserList"][0]["UserId"], "a");
+        // A page that failed: one more request.
+        let lost = Error::Transport {
+            attempts: 2,
+            source: TransportFailure::not_sent("could not connect"),
+            effect_before: false,
+        };
+        let failed = pages(&["a"], Some(lost.clone()));
+        assert_eq!((failed.exit_code(), failed.calls), (exit::FAILED, 2));
+        let nothing = pages(&[], Some(lost));
+        assert_eq!((nothing.calls, nothing.code), (1, None));
+        assert_eq!(nothing.data, Value::Null);
+        assert_eq!(nothing.to_text(), "");
     }
 }

@@ -4,11 +4,13 @@
 
 use std::future::Future;
 use std::io::IsTerminal;
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use clap::{ArgMatches, Args, FromArgMatches};
+use serde::Serialize;
 use zego_core::{
-    Action, AppId, Batched, Host, Nonce, ServerSecret, SystemHost, ValidationError, prepare,
+    Action, AppId, Batched, Host, Nonce, Paged, ServerSecret, SystemHost, ValidationError, prepare,
     unix_seconds,
 };
 use zego_hyper::{Client, ClientBuilder, Endpoint};
@@ -29,8 +31,16 @@ pub trait CallArgs: Args {
     fn into_call(self) -> Result<Self::Call, String>;
 }
 
-/// How a call is sent: as one request ([`Single`]) or as a fan-out over its list
-/// ([`Batch`]).
+/// The flags of a call whose answer comes a page at a time: one page, or every page with
+/// `--all` ([`Entry::paged`]).
+pub trait PagedArgs: CallArgs<Call: Paged<Item: Serialize>> {
+    /// The member of the call's `Data` that lists a page's elements (`UserList`): with
+    /// `--all`, the `Data` printed is this member alone, with the elements of every page.
+    const ITEMS: &'static str;
+}
+
+/// How a call is sent: as one request ([`Single`]), as a fan-out over its list
+/// ([`Batch`]), or page after page to the last ([`EveryPage`]).
 pub trait Mode<C: Action> {
     /// Every check made before anything is sent.
     fn check(call: &C) -> Result<(), ValidationError>;
@@ -93,6 +103,41 @@ impl<B: Batched + Send> Mode<B> for Batch {
     }
 }
 
+/// A call whose pages are all fetched, one after the other, through
+/// [`Client::all_pages`]; `A` names the member that lists a page's elements.
+#[derive(Debug)]
+pub struct EveryPage<A>(PhantomData<A>);
+
+impl<A: PagedArgs> Mode<A::Call> for EveryPage<A> {
+    fn check(call: &A::Call) -> Result<(), ValidationError> {
+        call.validate()
+    }
+
+    fn one_request(_: &A::Call) -> Result<(), String> {
+        Err(
+            "--dry-run prints one request, and --all may take several: without --all it \
+             prints the request of the first page"
+                .to_owned(),
+        )
+    }
+
+    async fn send(client: &Client, call: A::Call, _: bool) -> Outcome {
+        match client.all_pages(call).await {
+            Ok(all) => Outcome::of_pages::<A::Call>(A::ITEMS, all),
+            Err(invalid) => Outcome::of_call::<A::Call>(Err(invalid.into())),
+        }
+    }
+}
+
+/// The flag of every call whose answer comes a page at a time.
+#[derive(Debug, Args)]
+struct PageFlags {
+    /// Follow the pages from the first one asked for to the last, one page after the
+    /// other, paced by the rate budgets, and print the elements of every page together.
+    #[arg(long)]
+    all: bool,
+}
+
 /// One row of the command table: a call's subcommand and its runner.
 #[derive(Clone, Copy, Debug)]
 pub struct Entry {
@@ -117,6 +162,15 @@ impl Entry {
         Entry::of::<A, Batch>()
     }
 
+    /// A call whose answer comes a page at a time: one page, or every page with `--all`.
+    pub const fn paged<A: PagedArgs>() -> Self {
+        Entry {
+            args: paged_args::<A>,
+            run: run_paged::<A>,
+            ..Entry::of::<A, Single>()
+        }
+    }
+
     const fn of<A: CallArgs, M: Mode<A::Call>>() -> Self {
         Entry {
             action: A::Call::NAME,
@@ -129,6 +183,11 @@ impl Entry {
     /// The subcommand's name: the call's name in kebab case (`kickout-user`).
     pub fn name(&self) -> String {
         kebab_case(self.action)
+    }
+
+    /// What the subcommand does, in a few words.
+    pub fn about(&self) -> &'static str {
+        self.about
     }
 
     /// The subcommand: the call's flags, then the shared ones.
@@ -167,6 +226,21 @@ pub fn kebab_case(name: &str) -> String {
 fn run<A: CallArgs, M: Mode<A::Call>>(matches: &ArgMatches) -> u8 {
     match try_run::<A, M>(matches) {
         Ok(code) | Err(code) => code,
+    }
+}
+
+/// A paged call's flags, then `--all`.
+fn paged_args<A: PagedArgs>(command: clap::Command) -> clap::Command {
+    PageFlags::augment_args(A::augment_args(command))
+}
+
+/// Runs a paged call's subcommand: one page, or every page with `--all`.
+fn run_paged<A: PagedArgs>(matches: &ArgMatches) -> u8 {
+    let flags = PageFlags::from_arg_matches(matches).unwrap_or_else(|e| e.exit());
+    if flags.all {
+        run::<A, EveryPage<A>>(matches)
+    } else {
+        run::<A, Single>(matches)
     }
 }
 

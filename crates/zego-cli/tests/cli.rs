@@ -1,18 +1,16 @@
 //! The built `zego` binary against zego-mock over loopback HTTP, and against a scripted
 //! server that answers with the vendor's example replies.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+mod call_support;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
 use zego_hyper::{AppId, ReturnCode};
 use zego_mock::{App, MockServer};
 
-const APP: u32 = 424_242;
-const SECRET: &str = "fedcba9876543210fedcba9876543210";
+use call_support::*;
 
 fn mock() -> MockServer {
     MockServer::builder()
@@ -24,16 +22,6 @@ fn mock() -> MockServer {
         .expect("start zego-mock")
 }
 
-/// `zego` with credentials in the environment (and nothing inherited from the caller's).
-fn zego() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zego"));
-    cmd.env_remove("ZEGO_APP_ID")
-        .env_remove("ZEGO_SERVER_SECRET")
-        .env("ZEGO_APP_ID", APP.to_string())
-        .env("ZEGO_SERVER_SECRET", SECRET);
-    cmd
-}
-
 fn send(mock: &MockServer) -> Command {
     let mut cmd = zego();
     cmd.args(["send-custom-command", "--endpoint", &mock.base_url()]);
@@ -41,70 +29,8 @@ fn send(mock: &MockServer) -> Command {
     cmd
 }
 
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 fn contents(mock: &MockServer, user: &str) -> Vec<String> {
     mock.inbox(user).into_iter().map(|m| m.content).collect()
-}
-
-/// A loopback server that answers every request with `answer(query)` (HTTP 200) and keeps
-/// the queries, in order.
-struct Scripted {
-    base_url: String,
-    queries: Arc<Mutex<Vec<String>>>,
-}
-
-impl Scripted {
-    fn start(answer: fn(&str) -> String) -> Scripted {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let queries = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&queries);
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let mut reader = BufReader::new(&stream);
-                let mut request_line = String::new();
-                let mut header = String::new();
-                if reader.read_line(&mut request_line).is_err() {
-                    continue;
-                }
-                while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
-                    header.clear();
-                }
-                let target = request_line.split(' ').nth(1).unwrap_or_default();
-                let query = target.split_once('?').map_or("", |(_, q)| q).to_owned();
-                let body = answer(&query);
-                log.lock().unwrap().push(query);
-                let _ = write!(
-                    &stream,
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-                     connection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            }
-        });
-        Scripted { base_url, queries }
-    }
-
-    fn queries(&self) -> Vec<String> {
-        self.queries.lock().unwrap().clone()
-    }
-}
-
-/// The values of `key` in a query, in order.
-fn values<'q>(query: &'q str, key: &str) -> Vec<&'q str> {
-    query
-        .split('&')
-        .filter_map(|p| p.split_once('='))
-        .filter(|(k, _)| *k == key)
-        .map(|(_, v)| v)
-        .collect()
 }
 
 /// A success in the shape of the vendor's examples (spec §1, §3, §6): a `MessageId`, no
@@ -128,16 +54,6 @@ fn vendor_answer(query: &str) -> String {
         _ => String::new(),
     };
     format!(r#"{{"Code":0,"Message":"success","RequestId":"{request_id}"{data}}}"#)
-}
-
-/// `zego <call> --endpoint <url> <args>`.
-fn call(endpoint: &str, args: &[&str]) -> std::process::Output {
-    zego()
-        .arg(args[0])
-        .args(["--endpoint", endpoint])
-        .args(&args[1..])
-        .output()
-        .unwrap()
 }
 
 /// One invocation of each call, with its own flags.
@@ -237,6 +153,7 @@ fn json_output() {
     assert_eq!(v["action"], "SendCustomCommand");
     assert_eq!(v["done"], false);
     assert_eq!(v["attempts"], 1);
+    assert_eq!(v["code"], 0);
     assert_eq!(v["calls"], 1);
     assert!(v["request_id"].as_str().is_some_and(|id| !id.is_empty()));
     assert_eq!(v["request_ids"], json!([v["request_id"]]));
@@ -572,26 +489,6 @@ fn fan_out_shows_progress_on_a_terminal() {
     }
 }
 
-/// `zego` with the credentials of the vendor's signature example.
-fn vendor_dry_run(args: &[&str]) -> std::process::Output {
-    zego()
-        .env("ZEGO_APP_ID", "12345")
-        .env("ZEGO_SERVER_SECRET", "9193cc662a4c0ec135ec71fb57194b38")
-        .args(args)
-        .args([
-            "--dry-run",
-            "--nonce",
-            "4fd24687296dd9f3",
-            "--timestamp",
-            "1615186943",
-        ])
-        .output()
-        .unwrap()
-}
-
-const SIGNED: &str = "&AppId=12345&SignatureNonce=4fd24687296dd9f3&Timestamp=1615186943\
-                      &Signature=43e5cfcca828314675f91b001390566a&SignatureVersion=2.0";
-
 #[test]
 fn dry_run_golden_urls_of_every_call() {
     let cases: [(&[&str], String); 5] = [
@@ -844,20 +741,7 @@ fn validation_errors_name_the_call_and_the_field_exit_2_and_send_nothing() {
         ),
     ];
     for (args, says) in cases {
-        for json in [false, true] {
-            let mut args = args.to_vec();
-            if json {
-                args.push("--json");
-            }
-            let out = call(&mock.base_url(), &args);
-            assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
-            let err = stderr(&out);
-            assert!(
-                err.contains(&format!("invalid request, nothing was sent: {says}")),
-                "{args:?}: {err}"
-            );
-            assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
-        }
+        assert_invalid(&mock.base_url(), args, says);
     }
     // Flags clap refuses.
     for args in [
@@ -888,24 +772,6 @@ fn validation_errors_name_the_call_and_the_field_exit_2_and_send_nothing() {
     assert!(mock.requests().is_empty(), "nothing reached the server");
 }
 
-/// The keys of a JSON object and the JSON type of each value, `data` left out.
-fn shape(v: &Value) -> Vec<(String, &'static str)> {
-    let kind = |v: &Value| match v {
-        Value::Null => "null",
-        Value::Bool(_) => "bool",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    };
-    v.as_object()
-        .expect("an object")
-        .iter()
-        .filter(|(k, _)| *k != "data")
-        .map(|(k, v)| (k.clone(), kind(v)))
-        .collect()
-}
-
 #[test]
 fn json_has_one_shape_for_every_call() {
     let server = Scripted::start(vendor_answer);
@@ -921,14 +787,7 @@ fn json_has_one_shape_for_every_call() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
         let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
         assert_eq!(v["data"], data, "{args:?}: the Data as received");
-        assert_eq!(v["done"], true);
-        assert_eq!(
-            (v["calls"].as_u64(), v["attempts"].as_u64()),
-            (Some(1), Some(1))
-        );
-        assert_eq!(v["request_ids"], json!([v["request_id"]]));
-        assert_eq!(v["unreached"], json!([]));
-        assert_eq!(v["failed_requests"], json!([]));
+        assert_one_request_done(&v);
         shapes.push(shape(&v));
     }
     assert_eq!(server.queries().len(), 4);
@@ -940,6 +799,7 @@ fn json_has_one_shape_for_every_call() {
             "action",
             "attempts",
             "calls",
+            "code",
             "done",
             "failed_requests",
             "request_id",
