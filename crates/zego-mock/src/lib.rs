@@ -277,8 +277,15 @@
 //! `--callback-secret` (or `ZEGO_CALLBACK_SECRET`) send the callbacks, retried after 1,
 //! 2, 4, 8 and 16 times `--callback-retry-base-ms` (default 2000).
 //!
-//! The control API answers JSON under `/_mock/` (a path the real service does not use);
-//! errors are HTTP 400, 404 or 405 with `{"error": "..."}` (and 403 or 409 where said). The routes about a world take
+//! The control API answers JSON under `/_mock/` (a path the real service does not use),
+//! to programs on this machine only: a request must carry one `Host` header naming a
+//! loopback host, `127.0.0.1`, `[::1]` or `localhost` (any port, any case), else HTTP 403,
+//! and a `POST` must declare `Content-Type: application/json` (parameters such as
+//! `charset` allowed), else HTTP 415, even one without a body (`POST /_mock/reset`). So a
+//! web page the developer opens cannot drive it: not through DNS rebinding (its `Host` is
+//! the page's), and not by a form or a script without a preflight (neither can send that
+//! content type, and the mock grants no preflight). Errors are HTTP 400, 404 or 405 with
+//! `{"error": "..."}` (and 403, 408, 409 or 415 where said). The routes about a world take
 //! it from `app_id` and `test_env` in the query of a `GET` (`?app_id=5678&test_env=true`)
 //! or in the body of a `POST` (`"app_id": 5678, "test_env": true`); without them, the
 //! default world, and with `app_id` alone, that app's own environment.
@@ -312,10 +319,15 @@
 //! header read timeout ([`DEFAULT_HEADER_READ_TIMEOUT`], also the idle limit of a
 //! kept-alive connection) is disconnected; at most [`MAX_CONNECTIONS`] connections are
 //! served at once ([`MockServerBuilder::max_connections`]); control bodies are read up to
-//! 64 KiB. The request log and the inboxes are bounded as above, and so is the callback
-//! log: its last [`MAX_CALLBACK_ENTRIES`] deliveries within [`MAX_CALLBACK_BYTES`]; at most
-//! [`MAX_WAITING_CALLBACKS`] events wait behind an earlier one of their room (one more is
-//! logged as not delivered, without an attempt).
+//! 64 KiB, and must arrive within the header read timeout once the head is in (else HTTP
+//! 408 and the connection is closed), so that slow bodies cannot hold every connection.
+//! The request log and the inboxes are bounded as above, and so is the callback log: its
+//! last [`MAX_CALLBACK_ENTRIES`] deliveries within [`MAX_CALLBACK_BYTES`] (the bodies of
+//! their last attempts included); at most [`MAX_WAITING_CALLBACKS`] events, of at most
+//! [`MAX_WAITING_CALLBACK_BYTES`] together, wait behind an earlier one of their room (one
+//! more is logged as not delivered, without an attempt). What a test builds on purpose,
+//! through this library or the control API (apps, rooms, users, streams, pending faults),
+//! is kept as asked.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -344,7 +356,7 @@ use zego_core::{AppId, ServerSecret};
 
 pub use callbacks::{
     CALLBACK_TIMEOUT, CallbackAttempt, CallbackDelivery, DEFAULT_CALLBACK_RETRY_BASE,
-    MAX_CALLBACK_BYTES, MAX_CALLBACK_ENTRIES, MAX_WAITING_CALLBACKS,
+    MAX_CALLBACK_BYTES, MAX_CALLBACK_ENTRIES, MAX_WAITING_CALLBACK_BYTES, MAX_WAITING_CALLBACKS,
 };
 pub use gateway::TIMESTAMP_WINDOW_SECS;
 pub use inbox::{Delivered, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES, MessageKind};
@@ -468,8 +480,9 @@ impl MockServerBuilder {
         self
     }
 
-    /// How long a client has to send a request head, and how long a kept-alive connection
-    /// may stay idle (default [`DEFAULT_HEADER_READ_TIMEOUT`]).
+    /// How long a client has to send a request head, how long a kept-alive connection
+    /// may stay idle, and how long a control request has to send its body once its head
+    /// is in (default [`DEFAULT_HEADER_READ_TIMEOUT`]).
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
         self
