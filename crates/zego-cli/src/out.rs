@@ -34,14 +34,14 @@ pub fn lost() -> Option<&'static str> {
     LOST.get().map(String::as_str)
 }
 
-/// `print!` to standard output, through [`print`].
+/// `print!` to standard output, through [`print()`].
 macro_rules! out {
     ($($arg:tt)*) => {
         $crate::out::print(format_args!($($arg)*))
     };
 }
 
-/// `println!` to standard output, through [`print`].
+/// `println!` to standard output, through [`print()`].
 macro_rules! outln {
     () => {
         $crate::out::print(format_args!("\n"))
@@ -51,14 +51,14 @@ macro_rules! outln {
     };
 }
 
-/// `eprint!` to standard error, through [`eprint`].
+/// `eprint!` to standard error, through [`eprint()`].
 macro_rules! err {
     ($($arg:tt)*) => {
         $crate::out::eprint(format_args!($($arg)*))
     };
 }
 
-/// `eprintln!` to standard error, through [`eprint`].
+/// `eprintln!` to standard error, through [`eprint()`].
 macro_rules! errln {
     () => {
         $crate::out::eprint(format_args!("\n"))
