@@ -51,7 +51,9 @@
 //!
 //! [`start()`](MockServerBuilder::start) is synchronous: the server runs on its own
 //! thread with its own tokio runtime, so the same handle works in a plain `#[test]`, in
-//! blocking code and in `#[tokio::test]` (of either flavour). It binds `127.0.0.1:0`
+//! blocking code and in `#[tokio::test]` (of either flavour). That runtime is made and
+//! dropped on the server's thread, never in the caller's, so a start that fails returns
+//! its error inside a caller's runtime as well. It binds `127.0.0.1:0`
 //! unless [`MockServerBuilder::listen`] says otherwise, so tests run in parallel, each with
 //! its own server. Dropping the handle (or [`MockServer::shutdown`]) stops it. Point the
 //! client under test at [`MockServer::base_url`]; the project's clients, `zego-ureq` and
@@ -526,12 +528,23 @@ impl MockServerBuilder {
         self
     }
 
-    /// Binds the address and starts serving on a thread of its own.
+    /// Binds the address and starts serving on a thread of its own, with a tokio runtime
+    /// of its own that is made, run and dropped on that thread: it may be called from
+    /// inside a runtime (`#[tokio::test]`), and fails there as anywhere, with an error.
     ///
     /// Fails when an app's secret is not a valid `ServerSecret` or the callback URL is
     /// not a plain `http://` URL (`InvalidInput`), when the address cannot be bound, or
     /// when the thread or runtime cannot be made.
     pub fn start(self) -> io::Result<MockServer> {
+        self.start_with(|| Ok(()))
+    }
+
+    /// [`start`](Self::start), with `late` run once the server's runtime and listener
+    /// are made: a failure there is a test's late failure.
+    fn start_with(
+        self,
+        late: impl FnOnce() -> io::Result<()> + Send + 'static,
+    ) -> io::Result<MockServer> {
         let mut state = State::new(self.rate_limits);
         let callbacks = match self.callbacks {
             Some((url, secret)) => {
@@ -581,18 +594,36 @@ impl MockServerBuilder {
         let listener = TcpListener::bind(self.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let listener = {
-            let _context = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)?
-        };
         let (stop, stopped) = watch::channel(false);
         let served = shared.clone();
+        let (ready, started) = std::sync::mpsc::sync_channel(1);
+        // The runtime is made, run and dropped on the server's thread only: the caller may
+        // be inside a runtime of its own (`#[tokio::test]`), where dropping one panics. A
+        // failure on the way is sent back as the start's error.
         let thread = std::thread::Builder::new()
             .name(format!("zego-mock {addr}"))
             .spawn(move || {
+                let made = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .and_then(|runtime| {
+                        let listener = {
+                            let _context = runtime.enter();
+                            tokio::net::TcpListener::from_std(listener)?
+                        };
+                        late()?;
+                        Ok((runtime, listener))
+                    });
+                let (runtime, listener) = match made {
+                    Ok(made) => {
+                        let _ = ready.send(Ok(()));
+                        made
+                    }
+                    Err(error) => {
+                        let _ = ready.send(Err(error));
+                        return;
+                    }
+                };
                 runtime.block_on(async move {
                     if let Some((config, queue)) = callbacks {
                         tokio::spawn(callbacks::dispatch(served.clone(), config, queue));
@@ -602,6 +633,15 @@ impl MockServerBuilder {
                 // Dropping the runtime here ends every connection still open, and the
                 // callbacks still pending.
             })?;
+        let outcome = started.recv().unwrap_or_else(|_| {
+            Err(io::Error::other(
+                "the server's thread ended before it started serving",
+            ))
+        });
+        if let Err(error) = outcome {
+            let _ = thread.join();
+            return Err(error);
+        }
         Ok(MockServer {
             addr,
             shared,
@@ -884,5 +924,53 @@ impl WorldHandle {
     /// Its rooms, open or closed, by room ID.
     pub fn rooms(&self) -> Vec<Room> {
         self.shared.lock().rooms(self.key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failing_late() -> io::Result<()> {
+        Err(io::Error::new(io::ErrorKind::AddrInUse, "late failure"))
+    }
+
+    fn builder() -> MockServerBuilder {
+        MockServer::builder()
+            .app(App::new(AppId::new(1), "0123456789abcdef0123456789abcdef"))
+            .user("room-1", "alice")
+    }
+
+    /// What a caller's runtime sees of a start that fails once the server's runtime is
+    /// made: an error, not a panic (dropping a runtime inside another one panics).
+    async fn fails_late_inside_a_runtime() {
+        let error = builder().start_with(failing_late).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::AddrInUse);
+        assert_eq!(error.to_string(), "late failure");
+        // Nothing is left running, and the next start works.
+        let mock = builder().start().unwrap();
+        assert_eq!(mock.rooms()[0].users[0].user_id, "alice");
+        // The failures a caller can cause: an address in use, a bad callback URL.
+        let taken = builder().listen(mock.addr()).start().unwrap_err();
+        assert_eq!(taken.kind(), io::ErrorKind::AddrInUse);
+        let secret = CallbackSecret::new("callback-secret").unwrap();
+        let https = builder().callbacks("https://127.0.0.1:1/", secret).start();
+        assert_eq!(https.unwrap_err().kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[tokio::test]
+    async fn a_late_failure_is_an_error_inside_a_current_thread_runtime() {
+        fails_late_inside_a_runtime().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_late_failure_is_an_error_inside_a_multi_thread_runtime() {
+        fails_late_inside_a_runtime().await;
+    }
+
+    #[test]
+    fn a_late_failure_is_an_error_outside_a_runtime() {
+        let error = builder().start_with(failing_late).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::AddrInUse);
     }
 }
