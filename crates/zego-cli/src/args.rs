@@ -22,6 +22,9 @@ Exit codes:
   1  API or transport error (the error names the code, its meaning and the RequestId)
   2  usage or validation error: nothing was sent
   3  the call succeeded, but some elements were not reached (users not online)
+A standard output that is closed (a broken pipe) or cannot be written changes none of
+these: a warning on stderr says the output was lost, and the code still says what was
+done (a message that was sent exits 0, not as a failure that a script would send again).
 
 With --json, one object, the same for every call:
   {\"action\": \"KickoutUser\", \"done\": true, \"request_id\": \"1\", \"request_ids\": [\"1\"],
@@ -175,14 +178,17 @@ pub struct Message {
     #[arg(long, value_name = "TEXT")]
     pub message: Option<String>,
     /// Read the content from a file, or from standard input with `-` (taken as given,
-    /// not trimmed).
+    /// not trimmed; read no further than the largest content, 1024 bytes, and one byte).
     #[arg(long, value_name = "PATH|-")]
     pub message_file: Option<PathBuf>,
 }
 
 impl Message {
-    /// The content, or why it cannot be read.
-    pub fn read(self) -> Result<String, String> {
+    /// The content, or why it cannot be read. A file (or standard input) is read up to
+    /// `max_bytes`, the call's largest content, and one byte more: a longer one is
+    /// refused without reading the rest, so that `/dev/zero` or an endless pipe ends at
+    /// once.
+    pub fn read(self, max_bytes: usize) -> Result<String, String> {
         if let Some(message) = self.message {
             return Ok(message);
         }
@@ -190,12 +196,22 @@ impl Message {
             return Err("give --message or --message-file".to_owned());
         };
         let mut bytes = Vec::new();
+        let limit = u64::try_from(max_bytes)
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
         let read = if path.as_os_str() == "-" {
-            std::io::stdin().read_to_end(&mut bytes)
+            std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
         } else {
-            std::fs::File::open(&path).and_then(|mut f| f.read_to_end(&mut bytes))
+            std::fs::File::open(&path).and_then(|f| f.take(limit).read_to_end(&mut bytes))
         };
         read.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if bytes.len() > max_bytes {
+            return Err(format!(
+                "the message in {} is over {max_bytes} bytes, the most a message takes; nothing \
+                 was sent",
+                path.display()
+            ));
+        }
         String::from_utf8(bytes).map_err(|e| {
             format!(
                 "the message in {} is not UTF-8 text (invalid byte at offset {})",

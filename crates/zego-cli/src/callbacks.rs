@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use zego_core::callbacks::{CallbackSecret, sign, verify_signature};
 
 use crate::exit;
+use crate::out::{errln, outln};
 use crate::runner::usage_error;
 
 /// The end of `zego callbacks sign --help` and `zego callbacks verify --help`.
@@ -133,7 +134,7 @@ pub struct ListenArgs {
 pub fn run(command: CallbacksCommand) -> u8 {
     let result = match command {
         CallbacksCommand::Sign(inputs) => inputs.secret.secret().map(|secret| {
-            println!("{}", sign(&secret, &inputs.timestamp, &inputs.nonce));
+            outln!("{}", sign(&secret, &inputs.timestamp, &inputs.nonce));
             exit::OK
         }),
         CallbacksCommand::Verify(args) => verify(&args),
@@ -149,11 +150,11 @@ fn verify(args: &VerifyArgs) -> Result<u8, u8> {
     let secret = inputs.secret.secret()?;
     match verify_signature(&[secret], &inputs.timestamp, &inputs.nonce, &args.signature) {
         Ok(_) => {
-            println!("verified");
+            outln!("verified");
             Ok(exit::OK)
         }
         Err(e) => {
-            eprintln!("error: the signature does not verify: {e}");
+            errln!("error: the signature does not verify: {e}");
             Err(exit::FAILED)
         }
     }

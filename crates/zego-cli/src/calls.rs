@@ -138,8 +138,8 @@ pub struct SendCustomCommandArgs {
     /// The sender's user ID. The user with this ID does not receive the message.
     #[arg(long, value_name = "USER")]
     from: String,
-    /// A target user; repeat for more. None: everyone in the room. More than 10: sent as
-    /// several requests, paced by the rate budget.
+    /// A target user; repeat for more; never the sender (`--from`). None: everyone in the
+    /// room. More than 10: sent as several requests, paced by the rate budget.
     #[arg(long = "to", value_name = "USER")]
     to: Vec<String>,
     /// The content.
@@ -152,7 +152,7 @@ impl CallArgs for SendCustomCommandArgs {
     const ABOUT: &'static str = "Push a custom message to users of a room, or to all of them";
 
     fn into_call(self) -> Result<SendCustomCommand, String> {
-        let content = self.message.read()?;
+        let content = self.message.read(SendCustomCommand::MAX_CONTENT_BYTES)?;
         Ok(if self.to.is_empty() {
             SendCustomCommand::to_room(self.room, self.from, content)
         } else {
@@ -204,7 +204,7 @@ impl<K: MessageText> CallArgs for RoomMessageArgs<K> {
     const ABOUT: &'static str = K::ABOUT;
 
     fn into_call(self) -> Result<RoomMessage<K>, String> {
-        let content = self.message.read()?;
+        let content = self.message.read(RoomMessage::<K>::MAX_CONTENT_BYTES)?;
         Ok(
             RoomMessage::new(self.room, self.from, self.category, content)
                 .user_name(self.from_name.unwrap_or_default()),

@@ -12,6 +12,7 @@ use zego_mock::{App, MockServer};
 use zego_token::{Privileges, TokenBuilder};
 
 use crate::exit;
+use crate::out::{errln, outln};
 use crate::runner::{Batch, Mode, Single, runtime};
 
 const APP_ID: u32 = 1_234_567_890;
@@ -30,7 +31,7 @@ pub fn run() -> u8 {
     match try_run() {
         Ok(()) => exit::OK,
         Err(e) => {
-            eprintln!("error: the demo failed: {e}");
+            errln!("error: the demo failed: {e}");
             exit::FAILED
         }
     }
@@ -43,7 +44,7 @@ fn step<C: Action, M: Mode<C>>(
     title: &str,
     call: C,
 ) {
-    println!("{title}");
+    outln!("{title}");
     let outcome = runtime.block_on(M::send(client, call, false));
     for line in outcome
         .to_text()
@@ -51,9 +52,9 @@ fn step<C: Action, M: Mode<C>>(
         .map(str::to_owned)
         .chain(outcome.error_lines())
     {
-        println!("   {line}");
+        outln!("   {line}");
     }
-    println!();
+    outln!();
 }
 
 fn try_run() -> Result<(), Box<dyn std::error::Error>> {
@@ -61,7 +62,7 @@ fn try_run() -> Result<(), Box<dyn std::error::Error>> {
         .app(App::new(AppId::new(APP_ID), SECRET))
         .offline_user(ROOM, OFFLINE)
         .start()?;
-    println!("zego-mock listening on {} (app {APP_ID})", mock.base_url());
+    outln!("zego-mock listening on {} (app {APP_ID})", mock.base_url());
 
     // Each user's client logs in with a login token from the app server, which the mock
     // checks as ZEGO does: this app, this user, not expired, allowed into this room.
@@ -74,18 +75,18 @@ fn try_run() -> Result<(), Box<dyn std::error::Error>> {
     for user in online_users() {
         mock.login_with_token(ROOM, &user, token_for(&user, ROOM)?.as_str())?;
     }
-    println!(
+    outln!(
         "login tokens (Token04, AES-GCM, valid 1 h, may log in to {ROOM}), checked by the mock:"
     );
-    println!(
+    outln!(
         "   {} users logged in with a login token",
         online_users().len()
     );
     match mock.login_with_token(ROOM, OFFLINE, token_for(OFFLINE, "other-room")?.as_str()) {
-        Err(refused) => println!("   {OFFLINE}, with a token for another room: refused: {refused}"),
+        Err(refused) => outln!("   {OFFLINE}, with a token for another room: refused: {refused}"),
         Ok(()) => return Err("a token for another room was accepted".into()),
     }
-    println!(
+    outln!(
         "room {ROOM}: online {}; offline {OFFLINE}\n",
         online_users().join(", ")
     );
@@ -138,11 +139,11 @@ fn try_run() -> Result<(), Box<dyn std::error::Error>> {
         DescribeUserNum::new([ROOM, "empty-room"]),
     );
 
-    println!("inboxes:");
+    outln!("inboxes:");
     for user in online_users().iter().map(String::as_str).chain([OFFLINE]) {
         let inbox = mock.inbox(user);
         let messages: Vec<String> = inbox.iter().map(|m| format!("{:?}", m.content)).collect();
-        println!(
+        outln!(
             "   {user:<7} {} message{}: {}",
             inbox.len(),
             if inbox.len() == 1 { "" } else { "s" },

@@ -3,7 +3,6 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -21,6 +20,7 @@ use zego_core::callbacks::{
 
 use crate::callbacks::ListenArgs;
 use crate::exit;
+use crate::out::{errln, outln};
 use crate::runner::runtime;
 
 /// Runs `zego callbacks listen` until SIGINT or SIGTERM; returns the exit code.
@@ -32,7 +32,7 @@ pub fn run(args: &ListenArgs) -> Result<u8, u8> {
 
 /// Prints an error and returns exit code 1.
 fn failed(message: String) -> u8 {
-    eprintln!("error: {message}");
+    errln!("error: {message}");
     exit::FAILED
 }
 
@@ -54,7 +54,7 @@ async fn serve(receiver: Arc<Receiver>, address: SocketAddr) -> Result<u8, u8> {
                 Ok((stream, _)) => stream,
                 Err(e) => {
                     // Out of file descriptors, for instance: wait rather than spin.
-                    eprintln!("warning: cannot accept a connection: {e}");
+                    errln!("warning: cannot accept a connection: {e}");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
@@ -67,11 +67,11 @@ async fn serve(receiver: Arc<Receiver>, address: SocketAddr) -> Result<u8, u8> {
                 .serve_connection(TokioIo::new(stream), service)
                 .await
             {
-                eprintln!("warning: connection: {e}");
+                errln!("warning: connection: {e}");
             }
         });
     }
-    eprintln!("stopped");
+    errln!("stopped");
     Ok(exit::OK)
 }
 
@@ -107,7 +107,7 @@ async fn answer(
     let (parts, body) = request.into_parts();
     let response = match read_capped(body).await {
         Err(e) => {
-            eprintln!("refused (400): the body could not be read: {e}");
+            errln!("refused (400): the body could not be read: {e}");
             let mut response = Response::new(Vec::new());
             *response.status_mut() = hyper::StatusCode::BAD_REQUEST;
             response
@@ -119,7 +119,7 @@ async fn answer(
                     ok_response()
                 }
                 Err(refused) => {
-                    eprintln!("refused ({}): {refused}", refused.status());
+                    errln!("refused ({}): {refused}", refused.status());
                     refused.response()
                 }
             }
@@ -148,7 +148,7 @@ async fn read_capped(mut body: Incoming) -> Result<Vec<u8>, hyper::Error> {
 /// number with its exact text.
 fn print_event(callback: &Callback) {
     if let Event::Invalid(error) = &callback.event {
-        eprintln!(
+        errln!(
             "note: this {} does not fit its typed model: {error}",
             callback.name()
         );
@@ -164,10 +164,10 @@ fn event_line(callback: &Callback) -> String {
     line.to_json()
 }
 
-/// Writes one line on stdout at once; a closed stdout is not an error of the server.
+/// Writes one line on stdout at once; a closed stdout is not an error of the server,
+/// which goes on answering.
 fn print_line(line: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
+    outln!("{line}");
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod calls;
 mod demo;
 mod help;
 mod listen;
+mod out;
 mod output;
 mod runner;
 mod sign;
@@ -17,7 +18,8 @@ mod token;
 
 use std::process::ExitCode;
 
-/// Exit codes, as documented in `zego --help`.
+/// Exit codes, as documented in `zego --help`. A standard output that cannot be written
+/// (closed, or full) does not change them: see [`out`].
 pub(crate) mod exit {
     /// Done: every request succeeded and reached every element it names.
     pub const OK: u8 = 0;
@@ -34,5 +36,12 @@ pub(crate) mod exit {
 
 fn main() -> ExitCode {
     let matches = calls::command().get_matches();
-    ExitCode::from(calls::dispatch(&matches))
+    let code = calls::dispatch(&matches);
+    if let Some(error) = out::lost() {
+        out::errln!(
+            "warning: standard output could not be written ({error}): what was printed there is \
+             lost; the exit code, {code}, still says what was done"
+        );
+    }
+    ExitCode::from(code)
 }

@@ -1,8 +1,6 @@
 //! What the command prints, the same way for every call: a short summary or one JSON
 //! object on stdout, errors with hints on stderr, and the exit code.
 
-use std::io::Write;
-
 use serde::Serialize;
 use serde_json::{Value, json};
 use zego_core::{
@@ -11,6 +9,7 @@ use zego_core::{
 };
 
 use crate::exit;
+use crate::out::{err, errln, out, outln};
 
 /// How a call ended, whether it was one request or a fan-out.
 #[derive(Debug)]
@@ -238,12 +237,12 @@ impl Outcome {
 /// Prints the outcome (stdout) and errors (stderr); returns the exit code.
 pub fn report(outcome: &Outcome, json: bool) -> u8 {
     if json {
-        println!("{}", outcome.to_json());
+        outln!("{}", outcome.to_json());
     } else {
-        print!("{}", outcome.to_text());
+        out!("{}", outcome.to_text());
     }
     for line in outcome.error_lines() {
-        eprintln!("{line}");
+        errln!("{line}");
     }
     outcome.exit_code()
 }
@@ -360,8 +359,7 @@ impl ProgressBar {
     /// Draws the progress of the fan-out.
     pub fn show(&mut self, progress: Progress) {
         if self.enabled && progress.total > 1 {
-            eprint!("\r{}", progress_bar(progress.done, progress.total));
-            let _ = std::io::stderr().flush();
+            err!("\r{}", progress_bar(progress.done, progress.total));
             self.shown = true;
         }
     }
@@ -369,7 +367,7 @@ impl ProgressBar {
     /// Ends the bar's line, if it was drawn.
     pub fn finish(self) {
         if self.shown {
-            eprintln!();
+            errln!();
         }
     }
 }

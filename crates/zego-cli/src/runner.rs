@@ -17,6 +17,7 @@ use zego_hyper::{Client, ClientBuilder, Endpoint};
 
 use crate::args::{CALL_HELP, Connection, Credentials};
 use crate::exit;
+use crate::out::{errln, outln};
 use crate::output::{self, Outcome, ProgressBar};
 
 /// The flags of one call of the API, and how they make the core's call.
@@ -256,7 +257,7 @@ fn try_run<A: CallArgs, M: Mode<A::Call>>(matches: &ArgMatches) -> Result<u8, u8
         let (nonce, timestamp) = nonce_and_time(connection.nonce, connection.timestamp);
         let request =
             prepare(&builder.options().config, &call, &nonce, timestamp).map_err(invalid)?;
-        println!("{}", request.uri());
+        outln!("{}", request.uri());
         return Ok(exit::OK);
     }
 
@@ -265,7 +266,7 @@ fn try_run<A: CallArgs, M: Mode<A::Call>>(matches: &ArgMatches) -> Result<u8, u8
         .build()
         .map_err(|e| usage_error(format!("cannot build the client: {e}")))?;
     let runtime = runtime().map_err(|e| {
-        eprintln!("error: cannot start the async runtime: {e}");
+        errln!("error: cannot start the async runtime: {e}");
         exit::FAILED
     })?;
     let outcome = runtime.block_on(M::send(&client, call, std::io::stderr().is_terminal()));
@@ -299,7 +300,7 @@ fn client_builder(
 
 /// Prints a usage or validation error and returns exit code 2.
 pub fn usage_error(message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {message}");
+    errln!("error: {message}");
     exit::USAGE
 }
 

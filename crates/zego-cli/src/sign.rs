@@ -4,6 +4,7 @@ use zego_core::sign;
 
 use crate::args::SignArgs;
 use crate::exit;
+use crate::out::outln;
 use crate::runner::{credentials, nonce_and_time};
 
 /// Runs `zego sign`; returns the exit code.
@@ -21,9 +22,9 @@ pub fn run(args: SignArgs) -> u8 {
             "timestamp": timestamp,
             "signature": signature.as_str(),
         });
-        println!("{value}");
+        outln!("{value}");
     } else {
-        println!("{signature}");
+        outln!("{signature}");
     }
     exit::OK
 }

@@ -12,6 +12,7 @@ use zego_token::{
 
 use crate::args::{Credentials, ServerSecretArg};
 use crate::exit;
+use crate::out::{errln, out, outln};
 use crate::runner::{credentials, usage_error};
 
 /// The end of `zego token --help`.
@@ -223,7 +224,7 @@ fn generate(args: GenerateArgs) -> Result<u8, u8> {
         .cipher(args.cipher);
     if let Some(privileges) = args.privileges.privileges() {
         if !privileges.may_login() {
-            eprintln!(
+            errln!(
                 "warning: without --can-login, this token does not let the user log in to the room"
             );
         }
@@ -248,7 +249,7 @@ fn generate(args: GenerateArgs) -> Result<u8, u8> {
     };
     let token = made.map_err(|e| match e {
         GenerateError::RandomUnavailable { .. } => {
-            eprintln!("error: cannot make the token: {e}");
+            errln!("error: cannot make the token: {e}");
             exit::FAILED
         }
         e => match flags_of(&e) {
@@ -262,9 +263,9 @@ fn generate(args: GenerateArgs) -> Result<u8, u8> {
             "expire": token.expire(),
             "cipher": token.cipher().as_str(),
         });
-        println!("{value}");
+        outln!("{value}");
     } else {
-        println!("{}", token.as_str());
+        outln!("{}", token.as_str());
     }
     Ok(exit::OK)
 }
@@ -303,9 +304,9 @@ fn decode(args: DecodeArgs) -> Result<u8, u8> {
         }
         Err(e) => {
             if args.json {
-                println!("{}", json!({"error": e.to_string(), "step": e.name()}));
+                outln!("{}", json!({"error": e.to_string(), "step": e.name()}));
             }
-            eprintln!("error: the token does not decode ({}): {e}", e.name());
+            errln!("error: the token does not decode ({}): {e}", e.name());
             return Err(exit::FAILED);
         }
     };
@@ -314,9 +315,9 @@ fn decode(args: DecodeArgs) -> Result<u8, u8> {
         .unwrap_or_else(|| unix_seconds(SystemHost.system_time()));
     let report = Report::of(&decoded, now);
     if args.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json());
     } else {
-        print!("{}", report.to_text());
+        out!("{}", report.to_text());
     }
     Ok(if report.expired {
         exit::EXPIRED

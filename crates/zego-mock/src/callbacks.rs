@@ -8,7 +8,7 @@
 //! the mock's runtime ([`dispatch`]) takes them and keeps one line per room, so that the
 //! next event of a room waits until the one before it is delivered or dropped, while
 //! other rooms go on. Every delivery and its attempts are written in a log bounded like
-//! the request log.
+//! the request log, and the events waiting are bounded in number and in bytes.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
@@ -50,6 +50,11 @@ pub const MAX_CALLBACK_BYTES: usize = 32 * 1024 * 1024;
 /// The most events waiting behind an earlier event of their room. An event that finds
 /// that many waiting is not sent: it is logged with no attempt and not delivered.
 pub const MAX_WAITING_CALLBACKS: usize = 100_000;
+
+/// The most bytes the events waiting behind an earlier event of their room may hold
+/// together (each counted as the text of its fields and its room's ID). An event that
+/// would go over is not sent: it is logged with no attempt and not delivered.
+pub const MAX_WAITING_CALLBACK_BYTES: usize = 32 * 1024 * 1024;
 
 /// One callback the mock sent (or is sending), as [`MockServer::callbacks`] lists it.
 ///
@@ -117,6 +122,24 @@ pub(crate) struct Queued {
     id: u64,
     room: RoomKey,
     event: Event,
+}
+
+impl Weigh for Queued {
+    /// Its room's ID and the text of its event's fields, as debug-printed (counted
+    /// without being written anywhere).
+    fn bytes(&self) -> usize {
+        struct Count(usize);
+        impl std::fmt::Write for Count {
+            fn write_str(&mut self, s: &str) -> std::fmt::Result {
+                self.0 += s.len();
+                Ok(())
+            }
+        }
+        let mut count = Count(self.room.1.len());
+        // Writing to a counter cannot fail.
+        let _ = std::fmt::Write::write_fmt(&mut count, format_args!("{:?}", self.event));
+        count.0
+    }
 }
 
 /// A delivery in the log, with the ID the dispatcher updates it by.
@@ -256,24 +279,31 @@ pub(crate) async fn dispatch(
     let client: HttpClient = Client::builder(TokioExecutor::new())
         .pool_timer(TokioTimer::new())
         .build_http();
-    // The rooms with a delivery under way, each with the events waiting behind it.
-    let mut lines: HashMap<RoomKey, VecDeque<Queued>> = HashMap::new();
+    // The rooms with a delivery under way, each with the events waiting behind it (and
+    // what each weighs).
+    let mut lines: HashMap<RoomKey, VecDeque<(Queued, usize)>> = HashMap::new();
     let mut rooms_of_tasks: HashMap<tokio::task::Id, RoomKey> = HashMap::new();
     let mut running = JoinSet::new();
     let mut waiting = 0usize;
+    let mut waiting_bytes = 0usize;
     loop {
         tokio::select! {
             queued = queue.recv() => {
                 let Some(queued) = queued else { return };
                 match lines.get_mut(&queued.room) {
-                    Some(_) if waiting >= MAX_WAITING_CALLBACKS => {
-                        if let Some(outbox) = shared.lock().outbox.as_mut() {
-                            outbox.finish(queued.id);
-                        }
-                    }
                     Some(line) => {
-                        line.push_back(queued);
+                        let size = queued.bytes();
+                        if waiting >= MAX_WAITING_CALLBACKS
+                            || waiting_bytes + size > MAX_WAITING_CALLBACK_BYTES
+                        {
+                            if let Some(outbox) = shared.lock().outbox.as_mut() {
+                                outbox.finish(queued.id);
+                            }
+                            continue;
+                        }
+                        line.push_back((queued, size));
                         waiting += 1;
+                        waiting_bytes += size;
                     }
                     None => {
                         let room = queued.room.clone();
@@ -292,8 +322,9 @@ pub(crate) async fn dispatch(
                 };
                 let Some(room) = rooms_of_tasks.remove(&task) else { continue };
                 match lines.get_mut(&room).and_then(VecDeque::pop_front) {
-                    Some(next) => {
+                    Some((next, size)) => {
                         waiting -= 1;
+                        waiting_bytes -= size;
                         let task = running.spawn(deliver(
                             shared.clone(), config.clone(), client.clone(), next,
                         ));
@@ -395,6 +426,51 @@ mod tests {
         let b = nonce();
         assert_ne!(a, b);
         assert!(a.chars().all(|c| c.is_ascii_digit()), "{a}");
+    }
+
+    #[test]
+    fn the_log_is_bounded_in_bytes_counting_each_attempts_body() {
+        let (mut outbox, mut queue) = Outbox::new();
+        let world = WorldKey {
+            app_id: 1,
+            test_env: false,
+        };
+        let create = |room: usize| {
+            Event::RoomCreate(zego_core::callbacks::RoomCreate {
+                room_id: format!("{room:06}"),
+                ..Default::default()
+            })
+        };
+        // Bodies of 64 KiB: the bytes run out long before the count.
+        let body = "b".repeat(64 * 1024);
+        let sent = MAX_CALLBACK_BYTES / body.len() + 10;
+        assert!(sent < MAX_CALLBACK_ENTRIES);
+        for room in 0..sent {
+            outbox.send(world, vec![create(room)]);
+            let queued = queue.try_recv().unwrap();
+            let attempt = CallbackAttempt {
+                status: Some(500),
+                at_ms: 1,
+                error: Some("e".repeat(100)),
+            };
+            outbox.attempted(queued.id, body.clone(), attempt, false);
+        }
+        assert!(
+            outbox.log.bytes() <= MAX_CALLBACK_BYTES,
+            "{}",
+            outbox.log.bytes()
+        );
+        let kept = outbox.deliveries();
+        assert!(
+            kept.len() < sent && kept.len() + 20 > sent,
+            "{}",
+            kept.len()
+        );
+        // The oldest went first; the newest, with its body, is there.
+        assert_eq!(kept.last().unwrap().room_id, format!("{:06}", sent - 1));
+        assert_eq!(kept.last().unwrap().body.len(), body.len());
+        let first: usize = kept[0].room_id.parse().unwrap();
+        assert_eq!(first, sent - kept.len());
     }
 
     #[test]

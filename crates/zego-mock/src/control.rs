@@ -1,10 +1,15 @@
 //! The JSON control API under `/_mock/`, a path the real service does not use, so that any
 //! language can drive the mock over HTTP. Its shapes are documented in the crate docs.
+//!
+//! It is for programs on this machine: it answers only requests addressed to a loopback
+//! host (so that a web page cannot reach it through DNS rebinding), takes only
+//! `application/json` on its POSTs (which a page cannot send to another origin without
+//! the preflight the mock never grants), and reads each body within a deadline.
 
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, Uri, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use serde::{Deserialize, Serialize};
@@ -21,6 +26,9 @@ pub(crate) const PREFIX: &str = "/_mock/";
 
 /// The largest control request body read.
 const MAX_CONTROL_BODY: usize = 64 * 1024;
+
+/// The hosts the control API answers, with any port or none (compared in any case).
+const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "[::1]", "localhost"];
 
 /// A fault as JSON: `{"kind": "code", "code": 50013, "times": 1, "action": "SendCustomCommand"}`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -244,28 +252,100 @@ fn error(status: StatusCode, message: String) -> Response<ResponseBody> {
     json_response(status, &json!({ "error": message }))
 }
 
-/// Reads and decodes a JSON body of at most [`MAX_CONTROL_BODY`] bytes.
+/// Reads and decodes a JSON body of at most [`MAX_CONTROL_BODY`] bytes, sent within
+/// `deadline` (else HTTP 408, and the connection is closed).
 async fn read_json<T: serde::de::DeserializeOwned>(
     request: Request<Incoming>,
+    deadline: Duration,
 ) -> Result<T, Response<ResponseBody>> {
-    let bytes: Bytes = match Limited::new(request.into_body(), MAX_CONTROL_BODY)
-        .collect()
-        .await
-    {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) => {
+    let body = Limited::new(request.into_body(), MAX_CONTROL_BODY).collect();
+    let bytes: Bytes = match tokio::time::timeout(deadline, body).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) => {
             return Err(error(
                 StatusCode::BAD_REQUEST,
                 format!("cannot read the body (at most {MAX_CONTROL_BODY} bytes): {e}"),
             ));
+        }
+        Err(_) => {
+            let mut response = error(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("the body did not arrive within {} ms", deadline.as_millis()),
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return Err(response);
         }
     };
     serde_json::from_slice(&bytes)
         .map_err(|e| error(StatusCode::BAD_REQUEST, format!("invalid JSON body: {e}")))
 }
 
+/// Whether `authority` (a `Host` value, or the authority of an absolute request target)
+/// names a loopback host: `127.0.0.1`, `[::1]` or `localhost`, with any port or none.
+fn is_loopback(authority: &str) -> bool {
+    // The host, then nothing or `:` and the port's digits.
+    let host_end = if authority.starts_with('[') {
+        authority.find(']').map(|end| end + 1)
+    } else {
+        Some(authority.find(':').unwrap_or(authority.len()))
+    };
+    let Some(host_end) = host_end else {
+        return false;
+    };
+    let (host, rest) = authority.split_at(host_end);
+    let port_ok = rest.is_empty()
+        || rest
+            .strip_prefix(':')
+            .is_some_and(|port| port.bytes().all(|b| b.is_ascii_digit()));
+    port_ok
+        && LOOPBACK_HOSTS
+            .iter()
+            .any(|loopback| host.eq_ignore_ascii_case(loopback))
+}
+
+/// Why a control request is refused before it is read: a host that is not a loopback
+/// one (HTTP 403), or a POST whose body is not declared as JSON (HTTP 415).
+fn refuse_foreign(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Option<Response<ResponseBody>> {
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let host = match (hosts.next(), hosts.next()) {
+        (Some(host), None) => host.to_str().ok(),
+        _ => None,
+    };
+    let target_ok = uri.authority().is_none_or(|a| is_loopback(a.as_str()));
+    if !(target_ok && host.is_some_and(is_loopback)) {
+        return Some(error(
+            StatusCode::FORBIDDEN,
+            "the control API answers only requests to a loopback host: one Host header \
+             (and an absolute target, if any) naming 127.0.0.1, [::1] or localhost, any port"
+                .to_owned(),
+        ));
+    }
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+    if method == Method::POST && !json {
+        return Some(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "a control POST needs Content-Type: application/json".to_owned(),
+        ));
+    }
+    None
+}
+
 /// Answers one control request.
 pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<ResponseBody> {
+    if let Some(refused) = refuse_foreign(request.method(), request.uri(), request.headers()) {
+        return refused;
+    }
+    let deadline = shared.header_read_timeout;
     let path = request.uri().path().to_owned();
     let route = path.strip_prefix(PREFIX).unwrap_or_default();
     let method = request.method().clone();
@@ -295,7 +375,7 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
                 .collect();
             json_response(StatusCode::OK, &users)
         }
-        (&Method::POST, "users") => match read_json::<UserSpec>(request).await {
+        (&Method::POST, "users") => match read_json::<UserSpec>(request, deadline).await {
             Ok(spec) => {
                 let login = spec.user.login();
                 let mut state = shared.lock();
@@ -305,7 +385,7 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
             }
             Err(response) => response,
         },
-        (&Method::POST, "login") => match read_json::<LoginSpec>(request).await {
+        (&Method::POST, "login") => match read_json::<LoginSpec>(request, deadline).await {
             Ok(spec) => {
                 let login = spec.user.login();
                 let mut state = shared.lock();
@@ -318,7 +398,7 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
             }
             Err(response) => response,
         },
-        (&Method::POST, "streams") => match read_json::<StreamSpec>(request).await {
+        (&Method::POST, "streams") => match read_json::<StreamSpec>(request, deadline).await {
             Ok(spec) => {
                 let mut state = shared.lock();
                 let key = spec.world.key(&state);
@@ -348,7 +428,7 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
             let faults: Vec<FaultSpec> = shared.lock().faults.iter().map(FaultSpec::from).collect();
             json_response(StatusCode::OK, &faults)
         }
-        (&Method::POST, "faults") => match read_json::<FaultSpec>(request).await {
+        (&Method::POST, "faults") => match read_json::<FaultSpec>(request, deadline).await {
             Ok(spec) => {
                 shared.lock().inject(spec.into());
                 ok()

@@ -51,7 +51,9 @@
 //!
 //! [`start()`](MockServerBuilder::start) is synchronous: the server runs on its own
 //! thread with its own tokio runtime, so the same handle works in a plain `#[test]`, in
-//! blocking code and in `#[tokio::test]` (of either flavour). It binds `127.0.0.1:0`
+//! blocking code and in `#[tokio::test]` (of either flavour). That runtime is made and
+//! dropped on the server's thread, never in the caller's, so a start that fails returns
+//! its error inside a caller's runtime as well. It binds `127.0.0.1:0`
 //! unless [`MockServerBuilder::listen`] says otherwise, so tests run in parallel, each with
 //! its own server. Dropping the handle (or [`MockServer::shutdown`]) stops it. Point the
 //! client under test at [`MockServer::base_url`]; the project's clients, `zego-ureq` and
@@ -229,7 +231,7 @@
 //!
 //! | call | budget per AppId (test) | checks, with their codes | effect | success `Data` |
 //! |---|---|---|---|---|
-//! | `SendCustomCommand` | 100/s (10/s) | `RoomId`, `FromUserId` missing: 2; an empty `ToUserId[]`: 2; over 10 `ToUserId[]`: 50011; `MessageContent` missing or empty: 1008, over 1024 bytes: 50012; nobody online in the room: 50001 | to each named target online in the room (once, even if named twice), or with no `ToUserId[]` to everyone online in it; never to `FromUserId`, which need not be in the room | `{"FailUsers": [{"Uid": "u", "Code": 50003}]}`: named targets not online |
+//! | `SendCustomCommand` | 100/s (10/s) | `RoomId`, `FromUserId` missing: 2; an empty `ToUserId[]`: 2; over 10 `ToUserId[]`: 50011; a `ToUserId[]` that is `FromUserId`: 2 (as `SendCustomCommand::validate` refuses it); `MessageContent` missing or empty: 1008, over 1024 bytes: 50012; nobody online in the room: 50001 | to each named target online in the room (once, even if named twice), or with no `ToUserId[]` to everyone online in it; never to `FromUserId`, which need not be in the room | `{"FailUsers": [{"Uid": "u", "Code": 50003}]}`: named targets not online |
 //! | `SendBroadcastMessage` | 100/s (10/s) | `RoomId`, `UserId` missing: 2; `MessageCategory` missing or not 1 or 2: 2; `MessageContent` missing or empty: 1008, over 1024 bytes: 50012; nobody online in the room: 50001 | to everyone online in the room but `UserId`, with `UserName`, the category and the `MessageId` | `{"MessageId": 1}`: the room's counter, from 1 in each lifecycle of the room |
 //! | `KickoutUser` | 50/s (50/s) | `RoomId` missing: 2; no `UserId[]`, or an empty one: 2; over 5: 50011; `CustomReason` over 256 bytes: 3; nobody online in the room: 50001 | each listed user online in the room goes offline (its streams end); the room closes when the last one goes; other IDs are ignored | none: no `Data` member |
 //! | `DescribeUserNum` | 10/s (1/s) | no `RoomId[]`, or an empty one: 2; over 10: 3 | none | `{"UserCountList": [{"RoomId": "r", "UserCount": 2, "AdminUserCount": 0}]}`: one entry per `RoomId[]` in request order, duplicates repeated; users online, administrators among them; 0 and 0 for a room that does not exist |
@@ -277,8 +279,15 @@
 //! `--callback-secret` (or `ZEGO_CALLBACK_SECRET`) send the callbacks, retried after 1,
 //! 2, 4, 8 and 16 times `--callback-retry-base-ms` (default 2000).
 //!
-//! The control API answers JSON under `/_mock/` (a path the real service does not use);
-//! errors are HTTP 400, 404 or 405 with `{"error": "..."}` (and 403 or 409 where said). The routes about a world take
+//! The control API answers JSON under `/_mock/` (a path the real service does not use),
+//! to programs on this machine only: a request must carry one `Host` header naming a
+//! loopback host, `127.0.0.1`, `[::1]` or `localhost` (any port, any case), else HTTP 403,
+//! and a `POST` must declare `Content-Type: application/json` (parameters such as
+//! `charset` allowed), else HTTP 415, even one without a body (`POST /_mock/reset`). So a
+//! web page the developer opens cannot drive it: not through DNS rebinding (its `Host` is
+//! the page's), and not by a form or a script without a preflight (neither can send that
+//! content type, and the mock grants no preflight). Errors are HTTP 400, 404 or 405 with
+//! `{"error": "..."}` (and 403, 408, 409 or 415 where said). The routes about a world take
 //! it from `app_id` and `test_env` in the query of a `GET` (`?app_id=5678&test_env=true`)
 //! or in the body of a `POST` (`"app_id": 5678, "test_env": true`); without them, the
 //! default world, and with `app_id` alone, that app's own environment.
@@ -312,10 +321,15 @@
 //! header read timeout ([`DEFAULT_HEADER_READ_TIMEOUT`], also the idle limit of a
 //! kept-alive connection) is disconnected; at most [`MAX_CONNECTIONS`] connections are
 //! served at once ([`MockServerBuilder::max_connections`]); control bodies are read up to
-//! 64 KiB. The request log and the inboxes are bounded as above, and so is the callback
-//! log: its last [`MAX_CALLBACK_ENTRIES`] deliveries within [`MAX_CALLBACK_BYTES`]; at most
-//! [`MAX_WAITING_CALLBACKS`] events wait behind an earlier one of their room (one more is
-//! logged as not delivered, without an attempt).
+//! 64 KiB, and must arrive within the header read timeout once the head is in (else HTTP
+//! 408 and the connection is closed), so that slow bodies cannot hold every connection.
+//! The request log and the inboxes are bounded as above, and so is the callback log: its
+//! last [`MAX_CALLBACK_ENTRIES`] deliveries within [`MAX_CALLBACK_BYTES`] (the bodies of
+//! their last attempts included); at most [`MAX_WAITING_CALLBACKS`] events, of at most
+//! [`MAX_WAITING_CALLBACK_BYTES`] together, wait behind an earlier one of their room (one
+//! more is logged as not delivered, without an attempt). What a test builds on purpose,
+//! through this library or the control API (apps, rooms, users, streams, pending faults),
+//! is kept as asked.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -344,7 +358,7 @@ use zego_core::{AppId, ServerSecret};
 
 pub use callbacks::{
     CALLBACK_TIMEOUT, CallbackAttempt, CallbackDelivery, DEFAULT_CALLBACK_RETRY_BASE,
-    MAX_CALLBACK_BYTES, MAX_CALLBACK_ENTRIES, MAX_WAITING_CALLBACKS,
+    MAX_CALLBACK_BYTES, MAX_CALLBACK_ENTRIES, MAX_WAITING_CALLBACK_BYTES, MAX_WAITING_CALLBACKS,
 };
 pub use gateway::TIMESTAMP_WINDOW_SECS;
 pub use inbox::{Delivered, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES, MessageKind};
@@ -468,8 +482,9 @@ impl MockServerBuilder {
         self
     }
 
-    /// How long a client has to send a request head, and how long a kept-alive connection
-    /// may stay idle (default [`DEFAULT_HEADER_READ_TIMEOUT`]).
+    /// How long a client has to send a request head, how long a kept-alive connection
+    /// may stay idle, and how long a control request has to send its body once its head
+    /// is in (default [`DEFAULT_HEADER_READ_TIMEOUT`]).
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
         self
@@ -513,12 +528,23 @@ impl MockServerBuilder {
         self
     }
 
-    /// Binds the address and starts serving on a thread of its own.
+    /// Binds the address and starts serving on a thread of its own, with a tokio runtime
+    /// of its own that is made, run and dropped on that thread: it may be called from
+    /// inside a runtime (`#[tokio::test]`), and fails there as anywhere, with an error.
     ///
     /// Fails when an app's secret is not a valid `ServerSecret` or the callback URL is
     /// not a plain `http://` URL (`InvalidInput`), when the address cannot be bound, or
     /// when the thread or runtime cannot be made.
     pub fn start(self) -> io::Result<MockServer> {
+        self.start_with(|| Ok(()))
+    }
+
+    /// [`start`](Self::start), with `late` run once the server's runtime and listener
+    /// are made: a failure there is a test's late failure.
+    fn start_with(
+        self,
+        late: impl FnOnce() -> io::Result<()> + Send + 'static,
+    ) -> io::Result<MockServer> {
         let mut state = State::new(self.rate_limits);
         let callbacks = match self.callbacks {
             Some((url, secret)) => {
@@ -568,18 +594,36 @@ impl MockServerBuilder {
         let listener = TcpListener::bind(self.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let listener = {
-            let _context = runtime.enter();
-            tokio::net::TcpListener::from_std(listener)?
-        };
         let (stop, stopped) = watch::channel(false);
         let served = shared.clone();
+        let (ready, started) = std::sync::mpsc::sync_channel(1);
+        // The runtime is made, run and dropped on the server's thread only: the caller may
+        // be inside a runtime of its own (`#[tokio::test]`), where dropping one panics. A
+        // failure on the way is sent back as the start's error.
         let thread = std::thread::Builder::new()
             .name(format!("zego-mock {addr}"))
             .spawn(move || {
+                let made = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .and_then(|runtime| {
+                        let listener = {
+                            let _context = runtime.enter();
+                            tokio::net::TcpListener::from_std(listener)?
+                        };
+                        late()?;
+                        Ok((runtime, listener))
+                    });
+                let (runtime, listener) = match made {
+                    Ok(made) => {
+                        let _ = ready.send(Ok(()));
+                        made
+                    }
+                    Err(error) => {
+                        let _ = ready.send(Err(error));
+                        return;
+                    }
+                };
                 runtime.block_on(async move {
                     if let Some((config, queue)) = callbacks {
                         tokio::spawn(callbacks::dispatch(served.clone(), config, queue));
@@ -589,6 +633,15 @@ impl MockServerBuilder {
                 // Dropping the runtime here ends every connection still open, and the
                 // callbacks still pending.
             })?;
+        let outcome = started.recv().unwrap_or_else(|_| {
+            Err(io::Error::other(
+                "the server's thread ended before it started serving",
+            ))
+        });
+        if let Err(error) = outcome {
+            let _ = thread.join();
+            return Err(error);
+        }
         Ok(MockServer {
             addr,
             shared,
@@ -871,5 +924,53 @@ impl WorldHandle {
     /// Its rooms, open or closed, by room ID.
     pub fn rooms(&self) -> Vec<Room> {
         self.shared.lock().rooms(self.key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failing_late() -> io::Result<()> {
+        Err(io::Error::new(io::ErrorKind::AddrInUse, "late failure"))
+    }
+
+    fn builder() -> MockServerBuilder {
+        MockServer::builder()
+            .app(App::new(AppId::new(1), "0123456789abcdef0123456789abcdef"))
+            .user("room-1", "alice")
+    }
+
+    /// What a caller's runtime sees of a start that fails once the server's runtime is
+    /// made: an error, not a panic (dropping a runtime inside another one panics).
+    async fn fails_late_inside_a_runtime() {
+        let error = builder().start_with(failing_late).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::AddrInUse);
+        assert_eq!(error.to_string(), "late failure");
+        // Nothing is left running, and the next start works.
+        let mock = builder().start().unwrap();
+        assert_eq!(mock.rooms()[0].users[0].user_id, "alice");
+        // The failures a caller can cause: an address in use, a bad callback URL.
+        let taken = builder().listen(mock.addr()).start().unwrap_err();
+        assert_eq!(taken.kind(), io::ErrorKind::AddrInUse);
+        let secret = CallbackSecret::new("callback-secret").unwrap();
+        let https = builder().callbacks("https://127.0.0.1:1/", secret).start();
+        assert_eq!(https.unwrap_err().kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[tokio::test]
+    async fn a_late_failure_is_an_error_inside_a_current_thread_runtime() {
+        fails_late_inside_a_runtime().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_late_failure_is_an_error_inside_a_multi_thread_runtime() {
+        fails_late_inside_a_runtime().await;
+    }
+
+    #[test]
+    fn a_late_failure_is_an_error_outside_a_runtime() {
+        let error = builder().start_with(failing_late).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::AddrInUse);
     }
 }

@@ -19,7 +19,9 @@ use zego_mock::{App, CallbackSecret, MockServer};
 ///
 /// Prints `zego-mock listening on http://<addr>` and serves until SIGINT or SIGTERM. Drive
 /// it over HTTP with the JSON control API under /_mock/ (inbox/<user>, users, login,
-/// streams, rooms, faults, requests, callbacks, reset).
+/// streams, rooms, faults, requests, callbacks, reset), from this machine: its requests
+/// need a loopback Host (127.0.0.1, [::1] or localhost) and its POSTs
+/// Content-Type: application/json.
 #[derive(Parser)]
 #[command(name = "zego-mock", version)]
 struct Args {

@@ -94,7 +94,19 @@ pub(crate) async fn serve(
         tokio::spawn(async move {
             let _permit = permit;
             let timeout = shared.header_read_timeout;
-            let service = service_fn(move |request| handle(shared.clone(), request));
+            let service = service_fn(move |request: Request<Incoming>| {
+                let shared = shared.clone();
+                // An API request is processed from the moment it arrives, as one that
+                // reached the real service would be, even if its client goes away before
+                // hyper polls for the answer: it runs on a task of its own.
+                let api = api_query(&request).map(|query| tokio::spawn(api(shared.clone(), query)));
+                async move {
+                    match api {
+                        Some(task) => task.await.unwrap_or(Err(DropConnection)),
+                        None => handle(shared, request).await,
+                    }
+                }
+            });
             // Errors here are the client's (a reset, a malformed head, a timeout) or a
             // fault's: either way the connection is over and nothing else is affected.
             let _ = http1::Builder::new()
@@ -110,6 +122,18 @@ pub(crate) async fn serve(
     }
 }
 
+/// The query of an API request (`GET /?...` within [`MAX_URI_BYTES`]); `None` for any
+/// other request.
+fn api_query(request: &Request<Incoming>) -> Option<String> {
+    let target_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    (request.uri().path() == "/" && target_len <= MAX_URI_BYTES)
+        .then(|| request.uri().query().unwrap_or_default().to_owned())
+}
+
+/// Every request but an API request: the control API, a target too long, a wrong path.
 async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
@@ -128,15 +152,10 @@ async fn handle(
             format!("request target over {MAX_URI_BYTES} bytes\n"),
         ));
     }
-    if path != "/" {
-        return Ok(json_response(
-            StatusCode::NOT_FOUND,
-            &json!({"error": "not found: the API is served at / and the control API under /_mock/"}),
-        ));
-    }
-    let query = request.uri().query().unwrap_or_default().to_owned();
-    drop(request);
-    api(shared, query).await
+    Ok(json_response(
+        StatusCode::NOT_FOUND,
+        &json!({"error": "not found: the API is served at / and the control API under /_mock/"}),
+    ))
 }
 
 /// One API request: its fault if one is pending, else the gateway and the call.

@@ -1,12 +1,12 @@
-//! The request log and the inboxes stay within their budgets of entries and bytes,
-//! dropping their oldest entries first, whatever the clients send.
+//! The request log, the inboxes and the callbacks waiting to be sent stay within their
+//! budgets of entries and bytes, whatever the clients send.
 
 mod common;
 
 use common::*;
 use zego_mock::{
-    Delivered, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES, MAX_LOG_BYTES, MAX_LOG_ENTRIES, MessageKind,
-    MockServer,
+    CallbackSecret, Delivered, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES, MAX_LOG_BYTES, MAX_LOG_ENTRIES,
+    MAX_WAITING_CALLBACK_BYTES, MessageKind, MockServer,
 };
 
 /// What a message counts for in an inbox: its text and its receiver's ID.
@@ -132,4 +132,52 @@ fn all_inboxes_together_are_bounded_in_messages() {
         let expected: Vec<String> = (2..sent).map(|n| n.to_string()).collect();
         assert_eq!(contents, expected, "{user}");
     }
+}
+
+#[test]
+fn callbacks_waiting_behind_their_room_are_bounded_in_bytes() {
+    // A receiver that takes connections and never answers: the room's first callback
+    // stays in flight and every later one waits behind it.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/callbacks", silent.local_addr().unwrap());
+    let mock = builder()
+        .callbacks(url, CallbackSecret::new("callback-secret").unwrap())
+        .start()
+        .unwrap();
+    // Each login and logout of a user with a 50 KB ID is an event of more than 50 KB.
+    let id = "u".repeat(50_000);
+    let big_events = MAX_WAITING_CALLBACK_BYTES / id.len() + 100;
+    let world = mock.default_world();
+    for _ in 0..big_events / 2 {
+        world.set_online("big", &id, true);
+        world.set_online("big", &id, false);
+    }
+    let of_the_room = || -> Vec<zego_mock::CallbackDelivery> {
+        let all = mock.callbacks();
+        all.into_iter().filter(|d| d.room_id == "big").collect()
+    };
+    // Those that found the line full are given up at once: not sent, not pending.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let given_up = |d: &zego_mock::CallbackDelivery| !d.pending && d.attempts.is_empty();
+    while of_the_room().iter().filter(|d| given_up(d)).count() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "every event still waits: the line is not bounded in bytes"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let deliveries = of_the_room();
+    let waiting_big = deliveries
+        .iter()
+        .filter(|d| d.pending && d.attempts.is_empty() && d.event != "room_close")
+        .count();
+    assert!(
+        waiting_big * id.len() <= MAX_WAITING_CALLBACK_BYTES,
+        "{waiting_big} events of over 50 KB wait"
+    );
+    assert!(waiting_big > 0, "some wait");
+    assert!(deliveries.iter().all(|d| !d.delivered));
+    assert!(deliveries.iter().any(given_up));
+    drop(silent);
 }

@@ -118,8 +118,12 @@ fn an_empty_target_is_2() {
 fn long_ids_are_taken_as_they_are() {
     let room = "r".repeat(300);
     let user = "u".repeat(300);
+    let target = "t".repeat(300);
     let mock = builder().user(room.as_str(), "alice").start().unwrap();
-    let response = get(mock.addr(), &command(&room, &user, &["alice", &user], "hi"));
+    let response = get(
+        mock.addr(),
+        &command(&room, &user, &["alice", &target], "hi"),
+    );
     assert_eq!(response.code(), 0);
     assert_eq!(mock.inbox("alice").len(), 1);
 }
@@ -269,16 +273,23 @@ fn no_targets_means_everyone_online_in_the_room_but_the_sender() {
 }
 
 #[test]
-fn the_sender_is_never_a_receiver_even_when_named() {
+fn the_sender_named_among_the_targets_is_2_as_the_core_refuses_it() {
     let mock = start();
-    let response = get(
-        mock.addr(),
-        &command("room-1", "alice", &["alice", "bob"], "hi"),
-    );
-    assert_eq!(response.code(), 0);
-    assert_eq!(response.json()["Data"], json!({"FailUsers": []}));
+    // It would never be reached, and `FailUsers` would not say so: refused, as
+    // `SendCustomCommand::validate` refuses it, and nobody receives anything.
+    for targets in [
+        &["alice"][..],
+        &["bob", "alice"],
+        &["carol", "alice", "alice"],
+    ] {
+        let target = command("room-1", "alice", targets, "hi");
+        assert_eq!(code(mock.addr(), &target), 2, "{targets:?}");
+    }
     assert!(mock.inbox("alice").is_empty());
-    assert_eq!(mock.inbox("bob").len(), 1);
+    assert!(mock.inbox("bob").is_empty());
+    let core = SendCustomCommand::to_users("room-1", "alice", ["bob", "alice"], "hi");
+    let refused = zego_core::Action::validate(&core).unwrap_err();
+    assert_eq!(refused.mirrors().get(), 2);
 }
 
 #[test]

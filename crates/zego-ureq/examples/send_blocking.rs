@@ -4,6 +4,11 @@
 //!
 //! Against the real service, build the client without `.endpoint(..)` (or with
 //! `.region(..)`), with your AppId and ServerSecret.
+//!
+//! It sets up no logging. A program that does (`env_logger`, or `tracing_subscriber`
+//! with its `log` bridge) keeps ureq at `debug` or below: at trace ureq prints the signed
+//! URL of every request. `RUST_LOG=info,zego_core=debug,ureq=debug,ureq_proto=debug`;
+//! the crate docs' tracing section shows the same with an `EnvFilter`.
 
 use zego_mock::{App, MockServer};
 use zego_ureq::actions::{KickoutUser, MessageCategory, SendBroadcastMessage, SendCustomCommand};

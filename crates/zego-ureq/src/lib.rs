@@ -55,7 +55,36 @@
 //!
 //! Tracing: each call runs in a `zego.call` span (with the `action`), each attempt in a
 //! `zego.attempt` span (with the `attempt` number); events carry the return `code` and
-//! the `request_id`. The secret, the signature and the URL are never logged.
+//! the `request_id`. zego-rs never logs the secret, the signature or the URL.
+//!
+//! **ureq does, at trace level.** ureq logs through the `log` crate, and once trace is
+//! enabled for it, it prints the signed URL of every request, whose `Signature`,
+//! `SignatureNonce` and `Timestamp` are enough to replay the request within the vendor's
+//! 10-minute window: the `ureq::run` debug line shows the whole query as soon as trace
+//! is enabled for `ureq::util` (which decides whether the query is masked), and
+//! `ureq_proto::util` dumps every request's bytes at trace. Its `ureq::unversioned::*`
+//! targets log addresses only. So a logger that receives `log` records (`env_logger`, or
+//! a `tracing` subscriber with the `log` bridge, which `tracing_subscriber::fmt().init()`
+//! installs) must keep `ureq` and `ureq_proto` at `debug` or below, whatever else it
+//! turns up; at `debug`, ureq prints `GET https://rtc-api.zego.im/******`. With
+//! `RUST_LOG`, end the directives with them:
+//!
+//! ```text
+//! RUST_LOG=trace,ureq=debug,ureq_proto=debug
+//! ```
+//!
+//! and in code, with `tracing_subscriber`'s `EnvFilter`, add them last (an added directive
+//! replaces one for the same target that `RUST_LOG` gave):
+//!
+//! ```text
+//! let filter = EnvFilter::try_from_default_env()
+//!     .unwrap_or_else(|_| EnvFilter::new("info,zego_core=debug"))
+//!     .add_directive("ureq=debug".parse()?)
+//!     .add_directive("ureq_proto=debug".parse()?);
+//! tracing_subscriber::fmt().with_env_filter(filter).init();
+//! ```
+//!
+//! A directive for a narrower target (`ureq::util=trace`) still turns the URLs back on.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::action::{Action, Budget, Rate, RequestContext};
 use crate::batch::{Batched, FanOutReply};
 use crate::code::{Group, ReturnCode};
-use crate::error::ValidationError;
+use crate::error::{Problem, ValidationError};
 use crate::query::QueryWriter;
 use crate::response::{Reply, ReplyData, string_or_number, vec_or_null};
 use crate::validate::{MAX_MESSAGE_BYTES, Rules, distinct};
@@ -21,12 +21,14 @@ use crate::validate::{MAX_MESSAGE_BYTES, Rules, distinct};
 ///   [`fail_users`](CustomCommandData::fail_users) (code 50003) while the call succeeds.
 /// - A user named twice is sent the message once: targets are merged, keeping the first
 ///   occurrence's order, before the limit of 10 is checked.
+/// - The sender named among the targets is a validation error of `ToUserId[]` (code 2):
+///   it would never be reached, and the reply would not say so.
 /// - It is a send: a retry after the request may have reached the server can deliver it
 ///   twice, so that happens only with the caller's opt-in.
 ///
 /// Checked before anything is sent: `RoomId` and `FromUserId` not empty, 1 to 10
 /// distinct non-empty targets (more: a [`FanOut`](crate::FanOut) sends them as several
-/// requests), content of 1 to 1024 UTF-8 bytes. Budget: 100/s per AppId (10/s in the test
+/// requests), none of them the sender, content of 1 to 1024 UTF-8 bytes. Budget: 100/s per AppId (10/s in the test
 /// environment).
 ///
 /// ```
@@ -177,6 +179,15 @@ impl Batched for SendCustomCommand {
         rules.id("FromUserId", &self.from_user_id)?;
         if let Targets::Users(users) = &self.targets {
             rules.list(Self::LIST, users)?;
+            // The sender never receives its own message: named as a target, it would be
+            // left out silently while the reply says every target was reached.
+            if let Some(index) = users.iter().position(|u| *u == self.from_user_id) {
+                let problem = Problem::NotAllowed {
+                    value: format!("{:?} (element {index}), the sender", users[index]),
+                    allowed: "users other than FromUserId, which never receives its own message",
+                };
+                return Err(rules.error(Self::LIST, problem, ReturnCode::PARAMETER_ERROR));
+            }
         }
         rules.message("MessageContent", &self.content)
     }
@@ -349,6 +360,32 @@ mod tests {
                 ReturnCode::PARAMETER_ERROR
             )
         );
+    }
+
+    #[test]
+    fn the_sender_among_the_targets_is_refused() {
+        for targets in [vec!["f"], vec!["a", "b", "f", "c"], vec!["a", "f", "f"]] {
+            let cmd = SendCustomCommand::to_users("r", "f", targets.clone(), "x");
+            let (field, problem, code) = problem(&cmd);
+            assert_eq!((field, code), ("ToUserId[]", ReturnCode::PARAMETER_ERROR));
+            let index = targets.iter().position(|t| *t == "f").unwrap();
+            assert!(
+                matches!(&problem, Problem::NotAllowed { value, .. }
+                    if value.contains(&format!("(element {index})"))),
+                "{problem:?}"
+            );
+            let message = cmd.validate().unwrap_err().to_string();
+            assert!(message.contains("FromUserId"), "{message}");
+            // In a fan-out too, before anything is sent.
+            assert!(cmd.validate_batch().is_err());
+        }
+        let many = users(25).into_iter().chain(["f".to_owned()]);
+        let fan_out = SendCustomCommand::to_users("r", "f", many, "x");
+        assert_eq!(fan_out.validate_batch().unwrap_err().field(), "ToUserId[]");
+        // Another ID than the sender's, or the whole room (which leaves the sender out).
+        let close = SendCustomCommand::to_users("r", "f", ["F", "f ", "ff"], "x");
+        assert_eq!(close.validate(), Ok(()));
+        assert_eq!(SendCustomCommand::to_room("r", "f", "x").validate(), Ok(()));
     }
 
     #[test]

@@ -185,7 +185,7 @@ impl Conn {
     }
 
     pub fn send_get(&mut self, target: &str) {
-        let request = format!("GET {target} HTTP/1.1\r\nHost: mock\r\n\r\n");
+        let request = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n");
         self.send_raw(request.as_bytes());
     }
 
@@ -196,7 +196,7 @@ impl Conn {
 
     pub fn post_json(&mut self, path: &str, body: &str) -> Response {
         let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: mock\r\nContent-Type: application/json\r\n\
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\
              Content-Length: {}\r\n\r\n{body}",
             body.len()
         );
