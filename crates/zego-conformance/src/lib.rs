@@ -1,6 +1,7 @@
 //! The conformance suite of the zego-rs transports: the scenarios of every call, the fault
 //! matrix, pacing and tracing, written once against [`TestClient`], generic over the call,
-//! and run by `zego-hyper` and `zego-ureq` against `zego-mock` over real loopback HTTP.
+//! and run by `zego-hyper` and `zego-ureq` against `zego-mock` over real loopback HTTP,
+//! and over TLS ([`tls`]) with the mock's CA added to the client's roots.
 //!
 //! A transport's test file implements [`TestClient`] for its client and invokes
 //! [`conformance_tests!`], which makes one `#[test]` per scenario and per case of the
@@ -34,6 +35,7 @@
 pub mod capture;
 pub mod matrix;
 pub mod scenarios;
+pub mod tls;
 
 use std::net::TcpListener;
 use std::time::Duration;
@@ -42,7 +44,7 @@ use zego_core::{
     Action, AppId, Batched, BuildClient, ClientBuilder, Endpoint, Error, FanOutReply, Rate, Reply,
     RetryPolicy, ServerSecret, ValidationError,
 };
-use zego_mock::{App, LoggedRequest, MockServer};
+use zego_mock::{App, LoggedRequest, MockServer, MockServerBuilder};
 
 /// The production app of the test world.
 pub const APP: u32 = 1_234_567_890;
@@ -69,6 +71,8 @@ pub struct Spec {
     pub unsafe_retries: bool,
     pub retry: Option<RetryPolicy>,
     pub limit: Limit,
+    /// Root certificates (PEM) the client trusts besides the bundled ones.
+    pub root_certificates: Vec<String>,
 }
 
 /// The rate budget of a test client.
@@ -85,6 +89,11 @@ pub enum Limit {
 impl Spec {
     /// A transport's client, built with the builder every transport shares.
     pub fn build<C: BuildClient>(&self) -> C {
+        self.builder().build().expect("client")
+    }
+
+    /// The builder [`Spec::build`] builds with.
+    pub fn builder<C: BuildClient>(&self) -> ClientBuilder<C> {
         let secret = ServerSecret::new(self.secret.clone()).expect("secret");
         let endpoint = Endpoint::loopback_http(&self.base_url).expect("endpoint");
         let mut builder = ClientBuilder::<C>::new(self.app_id, secret)
@@ -95,12 +104,14 @@ impl Spec {
         if let Some(policy) = &self.retry {
             builder = builder.retry_policy(policy.clone());
         }
-        builder = match self.limit {
+        for pem in &self.root_certificates {
+            builder = builder.add_root_certificate(pem);
+        }
+        match self.limit {
             Limit::Vendor => builder,
             Limit::Rate(rate) => builder.rate_limit(rate),
             Limit::Off => builder.no_rate_limit(),
-        };
-        builder.build().expect("client")
+        }
     }
 }
 
@@ -126,6 +137,16 @@ pub trait TestClient: Clone + Send + Sync + 'static {
 /// but offline; `dave` online in `room-2`; [`FAN_OUT_USERS`] users online in
 /// [`BIG_ROOM`].
 pub fn start_mock() -> MockServer {
+    world().start().expect("the mock starts")
+}
+
+/// The mock world of [`start_mock`], served over TLS: its base URL is `https://`, and
+/// [`spec`] trusts its CA.
+pub fn start_mock_tls() -> MockServer {
+    world().tls().start().expect("the mock starts")
+}
+
+fn world() -> MockServerBuilder {
     capture::capture();
     let mut builder = MockServer::builder()
         .app(App::new(AppId::new(APP), SECRET))
@@ -136,7 +157,7 @@ pub fn start_mock() -> MockServer {
     for user in fan_out_users() {
         builder = builder.user(BIG_ROOM, user);
     }
-    builder.start().expect("the mock starts")
+    builder
 }
 
 /// The users online in [`BIG_ROOM`].
@@ -156,12 +177,16 @@ pub fn spec_for(base_url: String) -> Spec {
         unsafe_retries: false,
         retry: None,
         limit: Limit::Vendor,
+        root_certificates: Vec::new(),
     }
 }
 
-/// A client of [`APP`] against `mock`.
+/// A client of [`APP`] against `mock`, trusting its CA when it serves TLS.
 pub fn spec(mock: &MockServer) -> Spec {
-    spec_for(mock.base_url())
+    Spec {
+        root_certificates: mock.ca_pem().map(str::to_owned).into_iter().collect(),
+        ..spec_for(mock.base_url())
+    }
 }
 
 /// A loopback URL where nothing listens: a port just bound and released.
@@ -222,6 +247,15 @@ macro_rules! conformance_tests {
             scenarios::user_counts,
             scenarios::user_counts_are_paced,
             capture::tracing_spans_and_events,
+            tls::targeted_send_over_tls,
+            tls::fan_out_over_tls,
+            tls::pacing_over_tls,
+            tls::calls_reuse_one_connection,
+            tls::delivered_then_dropped_over_tls_may_have_been_sent,
+            tls::a_tls_error_after_the_request_may_have_been_sent,
+            tls::a_stalled_tls_handshake_is_not_sent,
+            tls::an_untrusted_certificate_is_not_sent,
+            tls::an_unusable_root_certificate_fails_the_build,
         );
         #[test]
         fn matrix_has_every_case() {

@@ -40,8 +40,12 @@ pub fn the_client_is_shared_and_keeps_its_secret<T: TestClient>() {
 
 /// A message to two users reaches exactly them, once, with its content intact.
 pub fn targeted_send<T: TestClient>() {
-    let mock = start_mock();
-    let client = T::build(&spec(&mock));
+    targeted_send_on::<T>(&start_mock());
+}
+
+/// [`targeted_send`] against `mock`, over plain HTTP or TLS.
+pub fn targeted_send_on<T: TestClient>(mock: &MockServer) {
+    let client = T::build(&spec(mock));
     let content = "héllo & 你好 = 100% {\"k\":[1,2]} +";
     let reply = client
         .call(SendCustomCommand::to_users(
@@ -115,8 +119,12 @@ pub fn offline_targets_in_fail_users<T: TestClient>() {
 
 /// A fan-out to 25 users makes 3 calls and reaches every inbox exactly once.
 pub fn fan_out_to_25_users<T: TestClient>() {
-    let mock = start_mock();
-    let client = T::build(&spec(&mock));
+    fan_out_to_25_users_on::<T>(&start_mock());
+}
+
+/// [`fan_out_to_25_users`] against `mock`, over plain HTTP or TLS.
+pub fn fan_out_to_25_users_on<T: TestClient>(mock: &MockServer) {
+    let client = T::build(&spec(mock));
     let users = fan_out_users();
     let reply = client
         .fan_out(SendCustomCommand::to_users(
@@ -136,7 +144,7 @@ pub fn fan_out_to_25_users<T: TestClient>() {
         assert_eq!(request.request_id.as_deref(), Some(id.as_str()));
     }
     for user in &users {
-        assert_eq!(contents(&mock, user), ["to all 25"], "{user}");
+        assert_eq!(contents(mock, user), ["to all 25"], "{user}");
     }
 }
 
@@ -220,8 +228,12 @@ pub const BUDGET_PER_SECOND: f64 = 100.0;
 /// slots are reserved ahead) against a production app: the mock never answers 206, and
 /// the client uses at least 95% of the 100/s budget.
 pub fn pacing_uses_the_budget_without_206<T: TestClient>() {
-    let mock = start_mock();
-    let client = T::build(&spec(&mock));
+    pacing_uses_the_budget_without_206_on::<T>(&start_mock());
+}
+
+/// [`pacing_uses_the_budget_without_206`] against `mock`, over plain HTTP or TLS.
+pub fn pacing_uses_the_budget_without_206_on<T: TestClient>(mock: &MockServer) {
+    let client = T::build(&spec(mock));
     let started = Instant::now();
     let threads: Vec<_> = (0..PACING_THREADS)
         .map(|t| {

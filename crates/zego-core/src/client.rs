@@ -40,6 +40,45 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// The timeout of one attempt.
     pub timeout: Duration,
+    /// Root certificates trusted besides the transport's own roots
+    /// ([`ClientBuilder::add_root_certificate`]).
+    pub root_certificates: Vec<RootCertificate>,
+}
+
+/// A root certificate a client trusts besides its bundled roots (or the platform's), in
+/// DER; made by [`ClientBuilder::add_root_certificate`]. Certificates are public: its
+/// `Debug` shows only its size, to keep the client's `Debug` short.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RootCertificate(Arc<[u8]>);
+
+impl RootCertificate {
+    /// Every certificate of a PEM text (its `CERTIFICATE` blocks; other blocks, such as
+    /// a key, are skipped). Fails when the text has no certificate or one does not decode.
+    pub fn from_pem(pem: &[u8]) -> Result<Vec<RootCertificate>, BuildError> {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+        let certificates = CertificateDer::pem_slice_iter(pem)
+            .map(|c| c.map(|der| RootCertificate(Arc::from(der.as_ref()))))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(BuildError::unusable_root_certificate)?;
+        if certificates.is_empty() {
+            return Err(BuildError::Tls(
+                "no certificate in the root certificate's pem".to_owned(),
+            ));
+        }
+        Ok(certificates)
+    }
+
+    /// The certificate in DER.
+    pub fn der(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for RootCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RootCertificate({} bytes)", self.0.len())
+    }
 }
 
 /// What a transport's client shares between its clones (behind one `Arc`): the options
@@ -71,9 +110,17 @@ pub trait BuildClient: Sized {
 #[non_exhaustive]
 pub enum BuildError {
     /// The TLS configuration could not be built (for example, no usable root certificate
-    /// was found in the platform's store).
+    /// was found in the platform's store, or a root certificate given to
+    /// [`ClientBuilder::add_root_certificate`] does not decode).
     #[error("the tls configuration failed: {0}")]
     Tls(String),
+}
+
+impl BuildError {
+    /// A root certificate the transport's TLS library cannot use, for `reason`.
+    pub fn unusable_root_certificate(reason: impl fmt::Display) -> Self {
+        BuildError::Tls(format!("a root certificate cannot be used: {reason}").to_lowercase())
+    }
 }
 
 /// Builds a client of a transport (`C`); start from the transport's `Client::builder`.
@@ -90,6 +137,8 @@ pub struct ClientBuilder<C> {
     sequence: Option<Arc<Sequence>>,
     connect_timeout: Duration,
     timeout: Duration,
+    /// The root certificates added, or why one could not be (reported by `build`).
+    root_certificates: Result<Vec<RootCertificate>, BuildError>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -102,6 +151,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("sequence", &self.sequence)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("root_certificates", &self.root_certificates)
             .finish()
     }
 }
@@ -116,6 +166,7 @@ impl<C: BuildClient> ClientBuilder<C> {
             sequence: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            root_certificates: Ok(Vec::new()),
             client: PhantomData,
         }
     }
@@ -140,8 +191,9 @@ impl<C: BuildClient> ClientBuilder<C> {
         self
     }
 
-    /// How long establishing a connection (TCP and TLS) may take. A connection that
-    /// cannot be established is retried: the request was not sent.
+    /// How long establishing a new connection may take: resolving the host's name,
+    /// TCP and the TLS handshake, together. A connection that cannot be established in
+    /// that time is retried: the request was not sent.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -152,6 +204,22 @@ impl<C: BuildClient> ClientBuilder<C> {
     /// effect.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Also trusts the certificates of `pem` (one or more `-----BEGIN CERTIFICATE-----`
+    /// blocks) as roots, besides the bundled webpki roots (or the platform's, with a
+    /// transport's `native-roots` feature): for a server whose certificate comes from a
+    /// private CA, such as `zego-mock --tls` (its CA at `GET /_mock/ca.pem`), reached
+    /// through an `https://` [`Endpoint`]. Repeatable. A text without a certificate makes
+    /// [`build`](Self::build) fail with [`BuildError::Tls`].
+    pub fn add_root_certificate(mut self, pem: impl AsRef<[u8]>) -> Self {
+        if let Ok(roots) = &mut self.root_certificates {
+            match RootCertificate::from_pem(pem.as_ref()) {
+                Ok(more) => roots.extend(more),
+                Err(e) => self.root_certificates = Err(e),
+            }
+        }
         self
     }
 
@@ -199,7 +267,8 @@ impl<C: BuildClient> ClientBuilder<C> {
         self
     }
 
-    /// The options gathered so far, with the defaults filled in.
+    /// The options gathered so far, with the defaults filled in (and no extra root
+    /// certificate when one did not decode, which [`build`](Self::build) reports).
     pub fn options(self) -> ClientOptions {
         let mut config = self.config;
         if let Some(enabled) = self.unsafe_retries {
@@ -212,11 +281,15 @@ impl<C: BuildClient> ClientBuilder<C> {
             sequence: self.sequence.unwrap_or_default(),
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
+            root_certificates: self.root_certificates.unwrap_or_default(),
         }
     }
 
     /// Builds the client.
     pub fn build(self) -> Result<C, BuildError> {
+        if let Err(e) = &self.root_certificates {
+            return Err(e.clone());
+        }
         C::build_client(self.options())
     }
 }
@@ -293,5 +366,50 @@ mod tests {
         );
         let Options(c) = builder().rate_limit(Rate::per_second(5)).build().unwrap();
         assert!(format!("{:?}", c.limiter).contains("Gcra"));
+    }
+
+    /// Two certificates (DER: `30 03 02 01 01` and `30 00`) in PEM, with a key between
+    /// them, which is skipped.
+    const TWO: &str = "-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n\
+        -----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n\
+        -----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
+
+    #[test]
+    fn root_certificates() {
+        let Options(o) = builder().build().unwrap();
+        assert!(o.root_certificates.is_empty());
+        let Options(o) = builder()
+            .add_root_certificate(TWO)
+            .add_root_certificate(TWO.as_bytes())
+            .build()
+            .unwrap();
+        let ders: Vec<&[u8]> = o
+            .root_certificates
+            .iter()
+            .map(RootCertificate::der)
+            .collect();
+        assert_eq!(
+            ders,
+            [
+                &[0x30, 3, 2, 1, 1][..],
+                &[0x30, 0],
+                &[0x30, 3, 2, 1, 1],
+                &[0x30, 0]
+            ]
+        );
+        assert!(format!("{o:?}").contains("RootCertificate(5 bytes)"));
+        for bad in [
+            "",
+            "not pem",
+            "-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n",
+        ] {
+            let error = builder()
+                .add_root_certificate(bad)
+                .add_root_certificate(TWO)
+                .build()
+                .unwrap_err();
+            assert!(matches!(error, BuildError::Tls(_)), "{bad:?}: {error:?}");
+            assert!(error.to_string().contains("root certificate"), "{error}");
+        }
     }
 }

@@ -76,7 +76,7 @@ pub use action::{
 pub use batch::{Batched, FailedChunk, FanOut, FanOutReply, Progress};
 pub use client::{
     BuildClient, BuildError, ClientBuilder, ClientOptions, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_TIMEOUT, Shared,
+    DEFAULT_TIMEOUT, RootCertificate, Shared,
 };
 pub use code::{CodeClass, Group, InGroup, ReturnCode};
 pub use config::Config;

@@ -1,16 +1,24 @@
 //! [`Client`] and its builder.
 
 use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use http::Uri;
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Body, Incoming};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
+use hyper_util::client::legacy::connect::{Connect, HttpConnector};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::RootCertStore;
+use rustls::pki_types::CertificateDer;
+use tower_service::Service;
 use zego_core::{
     Action, AllPages, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error,
     Exchange, FanOutReply, MAX_BODY_BYTES, Paged, Pager, Progress, Reply, ServerSecret, Shared,
@@ -21,7 +29,11 @@ use zego_core::{
 /// How long an idle keep-alive connection stays in the pool.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
-type HttpClient = HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>;
+/// How connections are made: TCP (names resolved by `R`), TLS for `https`, all within the
+/// connect timeout.
+type Connector<R = GaiResolver> = ConnectWithin<HttpsConnector<HttpConnector<R>>>;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// An async client of the ZEGO server API.
 ///
@@ -42,8 +54,8 @@ pub struct Client {
 }
 
 /// The HTTP stack: hyper's pooled client, and the attempt timeout.
-struct Http {
-    client: HttpClient,
+struct Http<C = Connector> {
+    client: HyperClient<C, Full<Bytes>>,
     timeout: Duration,
 }
 
@@ -147,7 +159,7 @@ impl<P: Paged + Send> Pages<P> {
     }
 }
 
-impl Transport for Http {
+impl<C: Connect + Clone + Send + Sync + 'static> Transport for Http<C> {
     fn sleep_until(&self, deadline: Instant) -> impl Future<Output = ()> {
         tokio::time::sleep_until(tokio::time::Instant::from_std(deadline))
     }
@@ -208,36 +220,130 @@ async fn read_capped(mut body: Incoming, cap: usize) -> Result<Vec<u8>, hyper::E
 }
 
 impl BuildClient for Client {
-    /// Builds the client: TLS by rustls with the ring provider and the webpki roots (the
-    /// platform's roots with the `native-roots` feature), HTTP/1.1 with keep-alive,
-    /// redirects never followed.
+    /// Builds the client: TLS by rustls with the ring provider, trusting the webpki roots
+    /// (the platform's with the `native-roots` feature) and the builder's extra roots,
+    /// HTTP/1.1 with keep-alive, redirects never followed, and each new connection (name
+    /// resolution, TCP and the TLS handshake) within the connect timeout.
     fn build_client(options: ClientOptions) -> Result<Self, BuildError> {
-        let mut tcp = HttpConnector::new();
+        let http = Http::new(&options, GaiResolver::new())?;
+        Ok(Client {
+            inner: Arc::new(Shared { options, http }),
+        })
+    }
+}
+
+impl<R> Http<Connector<R>>
+where
+    R: Service<Name, Error: Into<BoxError>, Response: Iterator<Item = SocketAddr>>,
+    R: Clone + Send + Sync + 'static,
+    R::Future: Send,
+{
+    /// The HTTP stack, resolving names with `resolver`.
+    fn new(options: &ClientOptions, resolver: R) -> Result<Self, BuildError> {
+        let mut tcp = HttpConnector::new_with_resolver(resolver);
         // The scheme is checked by `Endpoint` (plain http only on loopback) and by the
         // TLS connector, which wraps this one.
         tcp.enforce_http(false);
+        // Shares the connect timeout between the addresses of a name; the whole of
+        // connecting is bounded by `ConnectWithin`.
         tcp.set_connect_timeout(Some(options.connect_timeout));
         tcp.set_nodelay(true);
-        let provider = rustls::crypto::ring::default_provider();
-        #[cfg(not(feature = "native-roots"))]
         let tls = HttpsConnectorBuilder::new()
-            .with_provider_and_webpki_roots(provider)
-            .map_err(|e| BuildError::Tls(e.to_string().to_lowercase()))?;
-        #[cfg(feature = "native-roots")]
-        let tls = HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(provider)
-            .map_err(|e| BuildError::Tls(e.to_string().to_lowercase()))?;
-        let connector = tls.https_or_http().enable_http1().wrap_connector(tcp);
+            .with_tls_config(tls_config(options)?)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp);
+        let connector = ConnectWithin {
+            inner: tls,
+            timeout: options.connect_timeout,
+        };
         let client = HyperClient::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build(connector);
-        let http = Http {
+        Ok(Http {
             client,
             timeout: options.timeout,
-        };
-        Ok(Client {
-            inner: Arc::new(Shared { options, http }),
+        })
+    }
+}
+
+/// rustls with the ring provider, trusting the webpki roots (the platform's store with
+/// `native-roots`) and the builder's extra root certificates.
+fn tls_config(options: &ClientOptions) -> Result<rustls::ClientConfig, BuildError> {
+    let failed = |e: rustls::Error| BuildError::Tls(e.to_string().to_lowercase());
+    #[cfg(not(feature = "native-roots"))]
+    let mut roots = RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    #[cfg(feature = "native-roots")]
+    let mut roots = {
+        let mut store = RootCertStore::empty();
+        store.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        if store.is_empty() {
+            return Err(BuildError::Tls(
+                "no usable root certificate in the platform's store".to_owned(),
+            ));
+        }
+        store
+    };
+    for root in &options.root_certificates {
+        roots
+            .add(CertificateDer::from(root.der().to_vec()))
+            .map_err(BuildError::unusable_root_certificate)?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(failed)?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// Bounds the whole of making a connection (the name's resolution, TCP, and the TLS
+/// handshake) by the connect timeout; its expiry is a connect error, so the attempt is
+/// "not sent".
+#[derive(Clone, Debug)]
+struct ConnectWithin<C> {
+    inner: C,
+    timeout: Duration,
+}
+
+/// No connection within the connect timeout.
+#[derive(Debug)]
+struct ConnectTimeout(Duration);
+
+impl std::fmt::Display for ConnectTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "no connection (name, tcp and tls) within the connect timeout of {:?}",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for ConnectTimeout {}
+
+impl<C> Service<Uri> for ConnectWithin<C>
+where
+    C: Service<Uri, Error: Into<BoxError>, Future: Send + 'static>,
+{
+    type Response = C::Response;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<C::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let (connecting, timeout) = (self.inner.call(uri), self.timeout);
+        Box::pin(async move {
+            match tokio::time::timeout(timeout, connecting).await {
+                Ok(connected) => connected.map_err(Into::into),
+                Err(_) => Err(ConnectTimeout(timeout).into()),
+            }
         })
     }
 }
@@ -245,6 +351,39 @@ impl BuildClient for Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zego_conformance::tls::{assert_stalls, stalled_options};
+
+    /// A name lookup that never ends, as with a DNS server that does not answer.
+    #[derive(Clone)]
+    struct Stalled;
+
+    impl Service<Name> for Stalled {
+        type Response = std::vec::IntoIter<SocketAddr>;
+        type Error = std::io::Error;
+        type Future = std::future::Pending<Result<Self::Response, Self::Error>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: Name) -> Self::Future {
+            std::future::pending()
+        }
+    }
+
+    /// A name that cannot be resolved within the connect timeout: each attempt ends
+    /// then, "not sent", and the call is retried (before, only TCP had a connect timeout:
+    /// the lookup ran until the attempt timeout and the send was reported as having
+    /// maybe reached the server).
+    #[test]
+    fn a_stalled_name_lookup_ends_at_the_connect_timeout_and_is_retried() {
+        let options = stalled_options::<Client>();
+        let http = Http::new(&options, Stalled).unwrap();
+        let client = Shared { options, http };
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        assert_stalls(|send| runtime.block_on(run(&client, &mut SystemHost, send)));
+    }
+
     use zego_core::Endpoint;
     use zego_core::actions::DescribeUserList;
 

@@ -41,11 +41,12 @@
 //!
 //! Defaults:
 //! - TLS by rustls with the ring provider and the webpki root certificates (the feature
-//!   `native-roots` trusts the platform's store instead); plain `http` only for a loopback
-//!   test server, through [`Endpoint::loopback_http`].
+//!   `native-roots` trusts the platform's store instead), and any root certificate added
+//!   with [`ClientBuilder::add_root_certificate`] (a private CA, or `zego-mock --tls`);
+//!   plain `http` only for a loopback test server, through [`Endpoint::loopback_http`].
 //! - HTTP/1.1 with keep-alive; redirects are never followed; no proxy.
-//! - Connect timeout 5 s, attempt timeout 10 s, response bodies read up to
-//!   [`MAX_BODY_BYTES`].
+//! - Connect timeout 5 s (name resolution, TCP and TLS together), attempt timeout 10 s,
+//!   response bodies read up to [`MAX_BODY_BYTES`].
 //! - Retries by [`RetryPolicy::default`]: throttled and transient codes (read in the
 //!   call's group), connections that could not be made, an expired signature once;
 //!   queries and state-setting calls whose request may have reached the server; never a

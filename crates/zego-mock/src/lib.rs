@@ -1,6 +1,6 @@
 //! A local server that behaves like the ZEGO real-time server API, for tests and demos.
 //!
-//! It is a real HTTP/1.1 server on loopback: it checks every request as ZEGO's gateway
+//! It is a real HTTP/1.1 server on loopback (HTTPS on request, [`MockServerBuilder::tls`]): it checks every request as ZEGO's gateway
 //! does (the public parameters, the signature, the timestamp window, the environment and
 //! the call's rate budgets, each with its documented code), runs the calls it implements
 //! — `SendCustomCommand`, `SendBroadcastMessage`, `KickoutUser` and `DescribeUserNum` —
@@ -57,7 +57,10 @@
 //! unless [`MockServerBuilder::listen`] says otherwise, so tests run in parallel, each with
 //! its own server. Dropping the handle (or [`MockServer::shutdown`]) stops it. Point the
 //! client under test at [`MockServer::base_url`]; the project's clients, `zego-ureq` and
-//! `zego-hyper`, take it as `.endpoint(Endpoint::loopback_http(&mock.base_url())?)`.
+//! `zego-hyper`, take it as `.endpoint(Endpoint::loopback_http(&mock.base_url())?)`, and
+//! a mock that serves HTTPS ([`MockServerBuilder::tls`]) with
+//! `.add_root_certificate(mock.ca_pem().unwrap())` as well: the production path, TLS
+//! included.
 //!
 //! ```
 //! # use std::time::Duration;
@@ -267,12 +270,13 @@
 //!
 //! ```text
 //! zego-mock [--listen 127.0.0.1:8765] --app-id <N> --server-secret <S> [--test-env]
-//!           [--user <ROOM>:<USER>]... [--no-rate-limits]
+//!           [--user <ROOM>:<USER>]... [--no-rate-limits] [--tls]
 //!           [--callback-url <URL> --callback-secret <S> [--callback-retry-base-ms <N>]]
 //! ```
 //!
 //! It prints exactly one line to stdout, `zego-mock listening on http://127.0.0.1:8765`
-//! (the real port when port 0 was asked), and serves until SIGINT or SIGTERM, then exits
+//! (the real port when port 0 was asked; `https://` with `--tls`, which serves HTTPS as
+//! [`MockServerBuilder::tls`] does), and serves until SIGINT or SIGTERM, then exits
 //! with status 0. `--app-id` and `--server-secret` may also come from `ZEGO_APP_ID` and
 //! `ZEGO_SERVER_SECRET`. `--user` splits at the first `:` and puts the user online in the
 //! app's world (its test environment's, with `--test-env`). `--callback-url` and
@@ -305,6 +309,7 @@
 //! | `POST /_mock/faults` | a fault, below | `{"ok": true}` |
 //! | `GET /_mock/requests` | | `[{"action": "SendCustomCommand", "app_id": "1234", "query": "...", "code": 0, "request_id": "7", "fault": null}]` (`code`, `request_id`: `null` when no envelope was sent; `fault`: a fault's `kind` and its fields, or `null`) |
 //! | `POST /_mock/reset` | | `{"ok": true}`: inboxes, faults, the request log, budgets and the callback log cleared |
+//! | `GET /_mock/ca.pem` | | with `--tls`, the CA's certificate in PEM (`application/x-pem-file`), what a client adds to its roots; without it, HTTP 404 |
 //!
 //! A fault is `{"kind": K, "times": 1, "action": "SendCustomCommand"}` (`times` defaults to
 //! 1, `action` to any), where `K` is one of `"delay"` (with `"delay_ms": 3000`),
@@ -320,16 +325,17 @@
 //! not HTTP get HTTP 400 and a close; a client that does not send a whole head within the
 //! header read timeout ([`DEFAULT_HEADER_READ_TIMEOUT`], also the idle limit of a
 //! kept-alive connection) is disconnected; at most [`MAX_CONNECTIONS`] connections are
-//! served at once ([`MockServerBuilder::max_connections`]); control bodies are read up to
-//! 64 KiB, and must arrive within the header read timeout once the head is in (else HTTP
-//! 408 and the connection is closed), so that slow bodies cannot hold every connection.
-//! The request log and the inboxes are bounded as above, and so is the callback log: its
-//! last [`MAX_CALLBACK_ENTRIES`] deliveries within [`MAX_CALLBACK_BYTES`] (the bodies of
-//! their last attempts included); at most [`MAX_WAITING_CALLBACKS`] events, of at most
-//! [`MAX_WAITING_CALLBACK_BYTES`] together, wait behind an earlier one of their room (one
-//! more is logged as not delivered, without an attempt). What a test builds on purpose,
-//! through this library or the control API (apps, rooms, users, streams, pending faults),
-//! is kept as asked.
+//! served at once ([`MockServerBuilder::max_connections`]; over TLS, a client that does
+//! not complete its handshake within the header read timeout is disconnected too);
+//! control bodies are read up to 64 KiB, and must arrive within the header read timeout
+//! once the head is in (else HTTP 408 and the connection is closed), so that slow bodies
+//! cannot hold every connection. The request log and the inboxes are bounded as above, and
+//! so is the callback log: its last [`MAX_CALLBACK_ENTRIES`] deliveries within
+//! [`MAX_CALLBACK_BYTES`] (the bodies of their last attempts included); at most
+//! [`MAX_WAITING_CALLBACKS`] events, of at most [`MAX_WAITING_CALLBACK_BYTES`] together,
+//! wait behind an earlier one of their room (one more is logged as not delivered, without
+//! an attempt). What a test builds on purpose, through this library or the control API
+//! (apps, rooms, users, streams, pending faults), is kept as asked.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -344,12 +350,14 @@ mod request;
 mod response;
 mod server;
 mod state;
+mod tls;
 mod world;
 
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
@@ -371,6 +379,7 @@ pub use world::{ADMIN_ROLE, DEFAULT_ROLE, Login, PublishError, Room, RoomUser, S
 pub use zego_core::callbacks::CallbackSecret;
 
 use callbacks::{CallbackConfig, Outbox};
+use server::Listening;
 use state::{AppEntry, Shared, State};
 use world::WorldKey;
 
@@ -441,6 +450,7 @@ pub struct MockServerBuilder {
     /// The callback URL and secret (its `Debug` is redacted).
     callbacks: Option<(String, CallbackSecret)>,
     callback_retry_base: Duration,
+    tls: bool,
 }
 
 impl MockServerBuilder {
@@ -528,13 +538,34 @@ impl MockServerBuilder {
         self
     }
 
+    /// Serves HTTPS instead of plain HTTP: a CA and a certificate for `127.0.0.1`, `::1`
+    /// and `localhost` signed by it are made at start (in memory only, never written),
+    /// and a client trusts the CA's certificate ([`MockServer::ca_pem`], also served at
+    /// `GET /_mock/ca.pem`) to reach [`MockServer::base_url`], which is then `https://`.
+    ///
+    /// ```
+    /// use zego_core::AppId;
+    /// use zego_mock::{App, MockServer};
+    /// let mock = MockServer::builder()
+    ///     .app(App::new(AppId::new(1234), "0123456789abcdef0123456789abcdef"))
+    ///     .tls()
+    ///     .start()?;
+    /// assert!(mock.base_url().starts_with("https://127.0.0.1:"));
+    /// assert!(mock.ca_pem().unwrap().starts_with("-----BEGIN CERTIFICATE-----"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
     /// Binds the address and starts serving on a thread of its own, with a tokio runtime
     /// of its own that is made, run and dropped on that thread: it may be called from
     /// inside a runtime (`#[tokio::test]`), and fails there as anywhere, with an error.
     ///
     /// Fails when an app's secret is not a valid `ServerSecret` or the callback URL is
     /// not a plain `http://` URL (`InvalidInput`), when the address cannot be bound, or
-    /// when the thread or runtime cannot be made.
+    /// when the certificates, the thread or the runtime cannot be made.
     pub fn start(self) -> io::Result<MockServer> {
         self.start_with(|| Ok(()))
     }
@@ -590,12 +621,21 @@ impl MockServerBuilder {
             self.header_read_timeout,
             self.max_connections,
         ));
+        let tls = if self.tls {
+            Some(tls::Tls::generate().map_err(io::Error::other)?)
+        } else {
+            None
+        };
+        let listening = Arc::new(Listening {
+            tls,
+            accepted: AtomicU64::new(0),
+        });
 
         let listener = TcpListener::bind(self.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
-        let served = shared.clone();
+        let (served, listened) = (shared.clone(), listening.clone());
         let (ready, started) = std::sync::mpsc::sync_channel(1);
         // The runtime is made, run and dropped on the server's thread only: the caller may
         // be inside a runtime of its own (`#[tokio::test]`), where dropping one panics. A
@@ -628,7 +668,7 @@ impl MockServerBuilder {
                     if let Some((config, queue)) = callbacks {
                         tokio::spawn(callbacks::dispatch(served.clone(), config, queue));
                     }
-                    server::serve(listener, served, stopped).await;
+                    server::serve(listener, served, listened, stopped).await;
                 });
                 // Dropping the runtime here ends every connection still open, and the
                 // callbacks still pending.
@@ -645,6 +685,7 @@ impl MockServerBuilder {
         Ok(MockServer {
             addr,
             shared,
+            listening,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -655,6 +696,7 @@ impl MockServerBuilder {
 pub struct MockServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
+    listening: Arc<Listening>,
     stop: Option<watch::Sender<bool>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -663,6 +705,7 @@ impl fmt::Debug for MockServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MockServer")
             .field("addr", &self.addr)
+            .field("tls", &self.listening.tls.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -679,12 +722,34 @@ impl MockServer {
             max_connections: MAX_CONNECTIONS,
             callbacks: None,
             callback_retry_base: DEFAULT_CALLBACK_RETRY_BASE,
+            tls: false,
         }
     }
 
-    /// The base URL, such as `http://127.0.0.1:40123` (no trailing slash).
+    /// The base URL, such as `http://127.0.0.1:40123` (no trailing slash), or
+    /// `https://127.0.0.1:40123` when it serves HTTPS ([`MockServerBuilder::tls`]).
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.is_tls() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Whether it serves HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.listening.tls.is_some()
+    }
+
+    /// The certificate of the CA that signed its certificate, in PEM, when it serves
+    /// HTTPS: what a client adds to its roots (`.add_root_certificate(pem)` on the
+    /// builder of `zego-hyper` and `zego-ureq`). Also served at `GET /_mock/ca.pem`.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.listening.tls.as_ref().map(|tls| tls.ca_pem.as_str())
+    }
+
+    /// How many connections it has accepted since it started (over TLS: before the
+    /// handshake), API and control alike; not cleared by [`reset`](Self::reset). A
+    /// client that keeps its connection alive makes one for many requests.
+    pub fn connections(&self) -> u64 {
+        self.listening.accepted.load(Ordering::Relaxed)
     }
 
     /// The address it listens on.

@@ -1,7 +1,7 @@
 //! `zego-mock`: the mock ZEGO server as a program, for tests written in any language.
 //!
-//! It prints one line, `zego-mock listening on http://<addr>`, and serves until SIGINT or
-//! SIGTERM. See the library's documentation for what it checks and for the JSON control
+//! It prints one line, `zego-mock listening on http://<addr>` (`https://` with `--tls`),
+//! and serves until SIGINT or SIGTERM. See the library's documentation for what it checks and for the JSON control
 //! API under `/_mock/`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -17,11 +17,11 @@ use zego_mock::{App, CallbackSecret, MockServer};
 
 /// A local server that behaves like the ZEGO real-time server API.
 ///
-/// Prints `zego-mock listening on http://<addr>` and serves until SIGINT or SIGTERM. Drive
-/// it over HTTP with the JSON control API under /_mock/ (inbox/<user>, users, login,
-/// streams, rooms, faults, requests, callbacks, reset), from this machine: its requests
-/// need a loopback Host (127.0.0.1, [::1] or localhost) and its POSTs
-/// Content-Type: application/json.
+/// Prints `zego-mock listening on http://<addr>` (https:// with --tls) and serves until
+/// SIGINT or SIGTERM. Drive it over HTTP with the JSON control API under /_mock/
+/// (inbox/<user>, users, login, streams, rooms, faults, requests, callbacks, reset,
+/// ca.pem), from this machine: its requests need a loopback Host (127.0.0.1, [::1] or
+/// localhost) and its POSTs Content-Type: application/json.
 #[derive(Parser)]
 #[command(name = "zego-mock", version)]
 struct Args {
@@ -53,6 +53,11 @@ struct Args {
     /// Never answer 206 (no per-app budget).
     #[arg(long)]
     no_rate_limits: bool,
+
+    /// Serve HTTPS, with a certificate for 127.0.0.1, ::1 and localhost signed by a CA
+    /// made at start (in memory only); clients trust the CA from GET /_mock/ca.pem.
+    #[arg(long)]
+    tls: bool,
 
     /// Send the vendor's callbacks (room, login, stream events) to this http:// URL.
     #[arg(long, value_name = "URL", requires = "callback_secret")]
@@ -122,6 +127,9 @@ async fn run(args: Args) -> ExitCode {
         .app(app)
         .rate_limits(!args.no_rate_limits)
         .callback_retry_base(Duration::from_millis(args.callback_retry_base_ms));
+    if args.tls {
+        builder = builder.tls();
+    }
     if let (Some(url), Some(secret)) = (args.callback_url, args.callback_secret) {
         match CallbackSecret::new(secret) {
             // The error names what is wrong with the secret, never the secret.

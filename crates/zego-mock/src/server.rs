@@ -1,9 +1,11 @@
-//! The HTTP side: the accept loop, one hyper HTTP/1.1 connection per socket, the API
-//! path with its faults, and the caps that keep untrusted input harmless.
+//! The HTTP side: the accept loop, one hyper HTTP/1.1 connection per socket (over TLS
+//! when asked), the API path with its faults, and the caps that keep untrusted input
+//! harmless.
 
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -15,6 +17,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use serde_json::json;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use zego_core::ReturnCode;
@@ -24,6 +27,7 @@ use crate::gateway::{self, Outcome};
 use crate::request::{Now, Params};
 use crate::response::{ResponseBody, json_bytes, json_response, text, with_type};
 use crate::state::{FaultKind, LoggedRequest, Shared, State};
+use crate::tls::Tls;
 
 /// The longest request target (path and query) answered; a longer one gets HTTP 414.
 pub const MAX_URI_BYTES: usize = 16 * 1024;
@@ -50,6 +54,16 @@ const READ_BUFFER_BYTES: usize = 2 * MAX_HEAD_BYTES;
 /// so that the half is on the wire first.
 const TRUNCATE_PAUSE: Duration = Duration::from_millis(20);
 
+/// Where the CA's certificate is served.
+const CA_PEM_PATH: &str = "/_mock/ca.pem";
+
+/// What the accept loop holds besides the state: TLS when it serves HTTPS, and a count of
+/// the connections accepted.
+pub(crate) struct Listening {
+    pub(crate) tls: Option<Tls>,
+    pub(crate) accepted: AtomicU64,
+}
+
 /// The service's error: the connection is closed without an answer.
 #[derive(Debug)]
 pub(crate) struct DropConnection;
@@ -66,6 +80,7 @@ impl std::error::Error for DropConnection {}
 pub(crate) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
+    listening: Arc<Listening>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(shared.max_connections));
@@ -90,35 +105,74 @@ pub(crate) async fn serve(
             _ = shutdown.changed() => return,
         };
         let _ = stream.set_nodelay(true);
-        let shared = shared.clone();
+        listening.accepted.fetch_add(1, Ordering::Relaxed);
+        let (shared, listening) = (shared.clone(), listening.clone());
         tokio::spawn(async move {
             let _permit = permit;
-            let timeout = shared.header_read_timeout;
-            let service = service_fn(move |request: Request<Incoming>| {
-                let shared = shared.clone();
-                // An API request is processed from the moment it arrives, as one that
-                // reached the real service would be, even if its client goes away before
-                // hyper polls for the answer: it runs on a task of its own.
-                let api = api_query(&request).map(|query| tokio::spawn(api(shared.clone(), query)));
-                async move {
-                    match api {
-                        Some(task) => task.await.unwrap_or(Err(DropConnection)),
-                        None => handle(shared, request).await,
+            match &listening.tls {
+                None => serve_connection(stream, shared, listening.clone()).await,
+                Some(tls) => {
+                    // A client that does not complete its handshake within the header read
+                    // timeout is disconnected, as one that does not send its head.
+                    let handshake = tls.acceptor.accept(stream);
+                    let timeout = shared.header_read_timeout;
+                    if let Ok(Ok(stream)) = tokio::time::timeout(timeout, handshake).await {
+                        serve_connection(stream, shared, listening.clone()).await;
                     }
                 }
-            });
-            // Errors here are the client's (a reset, a malformed head, a timeout) or a
-            // fault's: either way the connection is over and nothing else is affected.
-            let _ = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .keep_alive(true)
-                .max_buf_size(READ_BUFFER_BYTES)
-                .max_header_size(MAX_HEAD_BYTES)
-                .max_headers(MAX_HEADERS)
-                .header_read_timeout(timeout)
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            }
         });
+    }
+}
+
+/// Serves HTTP/1.1 on one connection until it closes.
+async fn serve_connection<S>(stream: S, shared: Arc<Shared>, listening: Arc<Listening>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let timeout = shared.header_read_timeout;
+    let service = service_fn(move |request: Request<Incoming>| {
+        let (shared, listening) = (shared.clone(), listening.clone());
+        // An API request is processed from the moment it arrives, as one that reached the
+        // real service would be, even if its client goes away before hyper polls for the
+        // answer: it runs on a task of its own.
+        let api = api_query(&request).map(|query| tokio::spawn(api(shared.clone(), query)));
+        async move {
+            match api {
+                Some(task) => task.await.unwrap_or(Err(DropConnection)),
+                None => handle(shared, listening, request).await,
+            }
+        }
+    });
+    // Errors here are the client's (a reset, a malformed head, a timeout) or a fault's:
+    // either way the connection is over and nothing else is affected.
+    let _ = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .keep_alive(true)
+        .max_buf_size(READ_BUFFER_BYTES)
+        .max_header_size(MAX_HEAD_BYTES)
+        .max_headers(MAX_HEADERS)
+        .header_read_timeout(timeout)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+}
+
+/// `GET /_mock/ca.pem`: the CA's certificate when the mock serves HTTPS.
+fn ca_pem(listening: &Listening, method: &http::Method) -> Response<ResponseBody> {
+    match (&listening.tls, method) {
+        (Some(tls), &http::Method::GET) => with_type(
+            StatusCode::OK,
+            "application/x-pem-file",
+            Bytes::from(tls.ca_pem.clone()),
+        ),
+        (Some(_), method) => json_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &json!({ "error": format!("{method} is not allowed on {CA_PEM_PATH}") }),
+        ),
+        (None, _) => json_response(
+            StatusCode::NOT_FOUND,
+            &json!({"error": "no CA: the mock serves plain http (start it with --tls for https)"}),
+        ),
     }
 }
 
@@ -133,12 +187,17 @@ fn api_query(request: &Request<Incoming>) -> Option<String> {
         .then(|| request.uri().query().unwrap_or_default().to_owned())
 }
 
-/// Every request but an API request: the control API, a target too long, a wrong path.
+/// Every request but an API request: the CA, the control API, a target too long, a wrong
+/// path.
 async fn handle(
     shared: Arc<Shared>,
+    listening: Arc<Listening>,
     request: Request<Incoming>,
 ) -> Result<Response<ResponseBody>, DropConnection> {
     let path = request.uri().path();
+    if path == CA_PEM_PATH {
+        return Ok(ca_pem(&listening, request.method()));
+    }
     if path == control::PREFIX.trim_end_matches('/') || path.starts_with(control::PREFIX) {
         return Ok(control::handle(&shared, request).await);
     }

@@ -34,9 +34,12 @@ fn spawn(extra: &[&str]) -> Running {
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     stdout.read_line(&mut line).expect("a line on stdout");
+    let tls = extra.contains(&"--tls");
+    let prefix = if tls { "https://" } else { "http://" };
     let url = line
         .strip_suffix('\n')
-        .and_then(|l| l.strip_prefix("zego-mock listening on http://"))
+        .and_then(|l| l.strip_prefix("zego-mock listening on "))
+        .and_then(|l| l.strip_prefix(prefix))
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
     let addr: SocketAddr = url.parse().expect("an address");
     assert!(addr.ip().is_loopback());
@@ -132,6 +135,20 @@ fn serves_the_api_and_the_control_api_then_stops_on_sigterm() {
         std::net::TcpStream::connect(addr).is_err(),
         "nothing listens"
     );
+}
+
+/// With `--tls` it prints an `https://` URL and speaks TLS only (the handshake and the
+/// CA are checked in `tls.rs`).
+#[test]
+fn serves_https_with_tls() {
+    let mut mock = spawn(&["--tls"]);
+    let mut conn = Conn::open(mock.addr);
+    conn.send_get("/_mock/ca.pem");
+    let mut answer = Vec::new();
+    let _ = conn.stream().read_to_end(&mut answer);
+    assert!(!answer.starts_with(b"HTTP/"), "{answer:?}");
+    signal(&mock.child, "TERM");
+    assert!(wait_exit(&mut mock.child).success());
 }
 
 #[test]

@@ -1,15 +1,17 @@
 //! [`Client`] and its builder.
 
 use std::future::{Future, ready};
-use std::io::{self, Read};
+use std::io::Read;
 use std::iter::FusedIterator;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::connect::{Connect, Deferred, NotConnected};
 use crate::resolve::CachingResolver;
+use rustls::ClientConfig;
+use rustls::pki_types::CertificateDer;
 use ureq::Agent;
-use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
-use ureq::unversioned::transport::DefaultConnector;
+use ureq::unversioned::resolver::Resolver;
 use zego_core::{
     Action, AllPages, AppId, Batched, BuildClient, BuildError, ClientOptions, Config, Error,
     Exchange, FanOutReply, MAX_BODY_BYTES, Paged, Pager, Progress, Reply, ServerSecret, Shared,
@@ -42,6 +44,7 @@ pub struct Client {
 /// The HTTP stack: ureq's agent (its global timeout is the attempt timeout).
 struct Http {
     agent: Agent,
+    connect_timeout: Duration,
     timeout: Duration,
 }
 
@@ -150,7 +153,7 @@ impl Http {
         let response = self
             .agent
             .run(request)
-            .map_err(|e| classify(&e, self.timeout))?;
+            .map_err(|e| classify(&e, self.connect_timeout, self.timeout))?;
         let status = response.status().as_u16();
         tracing::trace!(status, "response head received");
         let mut body = Vec::new();
@@ -170,51 +173,29 @@ impl Http {
     }
 }
 
-/// Sorts a ureq error: a connection that could not be established is "not sent"; any
-/// failure once it was (a timeout, a reset, a connection closed before the answer) "may
-/// have been sent".
-fn classify(error: &ureq::Error, attempt_timeout: Duration) -> TransportFailure {
+/// Sorts a ureq error: a failure while connecting (marked by [`Connect`]) or in the
+/// request itself is "not sent"; any other (a timeout, a reset, a TLS record that does not
+/// decrypt, a connection closed before the answer) "may have been sent".
+fn classify(error: &ureq::Error, connect_timeout: Duration, timeout: Duration) -> TransportFailure {
     use ureq::Error as E;
-    use ureq::Timeout as T;
-    let cause = describe(error);
-    let not_sent = match error {
-        E::HostNotFound | E::ConnectionFailed | E::Tls(_) | E::Rustls(_) => true,
-        E::Timeout(T::Resolve | T::Connect) => true,
-        // Errors in the request itself: nothing was written.
-        E::BadUri(_) | E::Http(_) | E::RequireHttpsOnly(_) => true,
-        E::Io(io) => {
-            matches!(
-                io.kind(),
-                io::ErrorKind::ConnectionRefused
-                    | io::ErrorKind::HostUnreachable
-                    | io::ErrorKind::NetworkUnreachable
-                    | io::ErrorKind::NetworkDown
-                    | io::ErrorKind::AddrNotAvailable
-            ) || is_tls_handshake_error(io)
+    match (NotConnected::of(error), error) {
+        (Some(E::Timeout(_)), _) => TransportFailure::not_sent(format!(
+            "could not connect within the connect timeout of {connect_timeout:?}"
+        )),
+        (Some(cause), _) => {
+            TransportFailure::not_sent(format!("could not connect: {}", describe(cause)))
         }
-        _ => false,
-    };
-    if not_sent {
-        TransportFailure::not_sent(format!("could not connect: {cause}"))
-    } else if let E::Timeout(_) = error {
-        // The only timeouts set are the connect timeout (above) and the attempt's.
-        TransportFailure::maybe_sent(format!(
-            "no complete response within the attempt timeout of {attempt_timeout:?}"
-        ))
-    } else {
-        TransportFailure::maybe_sent(format!("the exchange failed: {cause}"))
+        // Errors in the request itself: nothing was written.
+        (None, E::BadUri(_) | E::Http(_) | E::RequireHttpsOnly(_)) => {
+            TransportFailure::not_sent(format!("could not connect: {}", describe(error)))
+        }
+        (None, E::Timeout(_)) => TransportFailure::maybe_sent(format!(
+            "no complete response within the attempt timeout of {timeout:?}"
+        )),
+        (None, _) => {
+            TransportFailure::maybe_sent(format!("the exchange failed: {}", describe(error)))
+        }
     }
-}
-
-/// A TLS error raised by rustls, which ureq passes on as an I/O error. ureq completes
-/// the handshake while connecting, before anything is written, and after the handshake
-/// rustls has nothing left to check but the integrity of records, so these are taken as
-/// handshake failures. An alert from the server is the exception: it can come at any
-/// time, after the request too.
-fn is_tls_handshake_error(io: &io::Error) -> bool {
-    io.get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        .is_some_and(|tls| !matches!(tls, rustls::Error::AlertReceived(_)))
 }
 
 /// An error and its causes, in lower case, without any URL (the URL carries the
@@ -228,20 +209,22 @@ fn describe(error: &ureq::Error) -> String {
 }
 
 impl BuildClient for Client {
-    /// Builds the client: TLS by rustls with the ring provider and the webpki roots (the
-    /// platform's verifier with the `native-roots` feature), HTTP/1.1 with keep-alive,
-    /// redirects never followed, every response body read whatever its HTTP status, no
-    /// proxy.
+    /// Builds the client: TLS by rustls with the ring provider, trusting the webpki roots
+    /// (the platform's verifier and store with the `native-roots` feature) and the
+    /// builder's extra roots, HTTP/1.1 with keep-alive, redirects never followed, every
+    /// response body read whatever its HTTP status, no proxy, and each new connection
+    /// (name resolution, TCP and the TLS handshake) within the connect timeout.
     fn build_client(options: ClientOptions) -> Result<Self, BuildError> {
-        #[cfg(not(feature = "native-roots"))]
-        let roots = RootCerts::WebPki;
-        #[cfg(feature = "native-roots")]
-        let roots = RootCerts::PlatformVerifier;
-        let tls = TlsConfig::builder()
-            .provider(TlsProvider::Rustls)
-            .root_certs(roots)
-            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .build();
+        let http = Http::new(&options, CachingResolver::default())?;
+        Ok(Client {
+            inner: Arc::new(Shared { options, http }),
+        })
+    }
+}
+
+impl Http {
+    /// The HTTP stack, resolving names with `resolver`.
+    fn new(options: &ClientOptions, resolver: impl Resolver) -> Result<Http, BuildError> {
         let agent_config = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -252,26 +235,85 @@ impl BuildClient for Client {
             .timeout_connect(Some(options.connect_timeout))
             .timeout_global(Some(options.timeout))
             .max_idle_age(POOL_IDLE_TIMEOUT)
-            .tls_config(tls)
             .build();
-        let agent = Agent::with_parts(
-            agent_config,
-            DefaultConnector::new(),
-            CachingResolver::default(),
-        );
-        let http = Http {
-            agent,
+        let connector = Connect::new(resolver, tls_config(options)?);
+        Ok(Http {
+            agent: Agent::with_parts(agent_config, connector, Deferred),
+            connect_timeout: options.connect_timeout,
             timeout: options.timeout,
-        };
-        Ok(Client {
-            inner: Arc::new(Shared { options, http }),
         })
     }
+}
+
+/// rustls with the ring provider, checking certificates against the webpki roots (with
+/// `native-roots`, by the platform's verifier) and the builder's extra root certificates.
+fn tls_config(options: &ClientOptions) -> Result<Arc<ClientConfig>, BuildError> {
+    let failed = |e: rustls::Error| BuildError::Tls(e.to_string().to_lowercase());
+    let extra = options
+        .root_certificates
+        .iter()
+        .map(|root| CertificateDer::from(root.der().to_vec()));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(failed)?;
+    #[cfg(not(feature = "native-roots"))]
+    let config = {
+        let mut roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        for root in extra {
+            roots
+                .add(root)
+                .map_err(BuildError::unusable_root_certificate)?;
+        }
+        config.with_root_certificates(roots)
+    };
+    #[cfg(feature = "native-roots")]
+    let config = config
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(
+            rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider)
+                .map_err(BuildError::unusable_root_certificate)?,
+        ));
+    Ok(Arc::new(config.with_no_client_auth()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io;
+    use ureq::unversioned::resolver::ResolvedSocketAddrs;
+    use ureq::unversioned::transport::NextTimeout;
+    use zego_conformance::tls::{assert_stalls, stalled_options};
+
+    /// A name lookup that never ends: it waits as long as it is allowed, then gives up,
+    /// as ureq's own lookup does when no DNS server answers.
+    #[derive(Debug)]
+    struct Stalled;
+
+    impl Resolver for Stalled {
+        fn resolve(
+            &self,
+            _: &http::Uri,
+            _: &ureq::config::Config,
+            timeout: NextTimeout,
+        ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+            std::thread::sleep((*timeout.after).min(Duration::from_secs(30)));
+            Err(ureq::Error::Timeout(timeout.reason))
+        }
+    }
+
+    /// A name that cannot be resolved within the connect timeout: each attempt ends
+    /// then, "not sent", and the call is retried (before, the lookup ran until the
+    /// attempt timeout and the send was reported as having maybe reached the server).
+    #[test]
+    fn a_stalled_name_lookup_ends_at_the_connect_timeout_and_is_retried() {
+        let options = stalled_options::<Client>();
+        let http = Http::new(&options, Stalled).unwrap();
+        let client = Shared { options, http };
+        assert_stalls(|send| block_on_ready(run(&client, &mut SystemHost, send)));
+    }
 
     /// A loopback server answering one connection per body, in order; gives the instant
     /// and the request line of each request.
@@ -362,31 +404,67 @@ mod tests {
 
     #[test]
     fn classification() {
-        let classify = |e: &ureq::Error| classify(e, Duration::from_secs(10));
-        let refused = ureq::Error::Io(io::ErrorKind::ConnectionRefused.into());
-        assert!(!classify(&refused).may_have_been_sent);
-        assert!(!classify(&ureq::Error::HostNotFound).may_have_been_sent);
-        assert!(!classify(&ureq::Error::Timeout(ureq::Timeout::Connect)).may_have_been_sent);
-        let reset = ureq::Error::Io(io::ErrorKind::ConnectionReset.into());
-        assert!(classify(&reset).may_have_been_sent);
+        let classify =
+            |e: &ureq::Error| classify(e, Duration::from_secs(5), Duration::from_secs(10));
+        let connecting = |e: ureq::Error| ureq::Error::Other(Box::new(NotConnected(e)));
+        let refused = || ureq::Error::Io(io::ErrorKind::ConnectionRefused.into());
+        let tls = |e: rustls::Error| ureq::Error::Io(io::Error::new(io::ErrorKind::InvalidData, e));
+        let certificate = || {
+            tls(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::Expired,
+            ))
+        };
+
+        // While connecting: not sent, whatever the error.
+        for error in [
+            refused(),
+            ureq::Error::HostNotFound,
+            ureq::Error::Timeout(ureq::Timeout::Connect),
+            certificate(),
+            tls(rustls::Error::AlertReceived(
+                rustls::AlertDescription::HandshakeFailure,
+            )),
+        ] {
+            let failure = classify(&connecting(error));
+            assert!(!failure.may_have_been_sent, "{failure:?}");
+            assert!(
+                failure.message.starts_with("could not connect"),
+                "{failure:?}"
+            );
+        }
+        let late = classify(&connecting(ureq::Error::Timeout(ureq::Timeout::Global)));
+        assert_eq!(
+            late.message,
+            "could not connect within the connect timeout of 5s"
+        );
+
+        // After: may have been sent, TLS errors included (a record of the response that
+        // does not decrypt, an alert).
+        for error in [
+            ureq::Error::Io(io::ErrorKind::ConnectionReset.into()),
+            tls(rustls::Error::DecryptError),
+            tls(rustls::Error::AlertReceived(
+                rustls::AlertDescription::InternalError,
+            )),
+            certificate(),
+            refused(),
+        ] {
+            let failure = classify(&error);
+            assert!(failure.may_have_been_sent, "{failure:?}");
+            assert!(
+                failure.message.starts_with("the exchange failed"),
+                "{failure:?}"
+            );
+        }
         let late = classify(&ureq::Error::Timeout(ureq::Timeout::Global));
         assert!(late.may_have_been_sent);
-        assert!(
-            late.message.starts_with("no complete response"),
-            "{}",
-            late.message
+        assert_eq!(
+            late.message,
+            "no complete response within the attempt timeout of 10s"
         );
-        let handshake = io::Error::new(
-            io::ErrorKind::InvalidData,
-            rustls::Error::InvalidCertificate(rustls::CertificateError::Expired),
-        );
-        assert!(!classify(&ureq::Error::Io(handshake)).may_have_been_sent);
-        let alert = io::Error::new(
-            io::ErrorKind::InvalidData,
-            rustls::Error::AlertReceived(rustls::AlertDescription::InternalError),
-        );
-        assert!(classify(&ureq::Error::Io(alert)).may_have_been_sent);
+
         let bad = classify(&ureq::Error::BadUri("http://h/?Signature=abc".into()));
+        assert!(!bad.may_have_been_sent);
         assert!(!bad.message.contains("Signature"), "{}", bad.message);
     }
 }

@@ -1,11 +1,10 @@
-//! Name resolution without a thread per request.
+//! Name resolution without a thread per lookup of a known host.
 //!
-//! ureq resolves the host of every request, before it looks for a pooled connection, and
-//! when a timeout covers that step (the attempt timeout does) it runs each lookup on a new
-//! thread. That thread, spawned for every call, costs more than the whole exchange on a
-//! kept-alive connection. This resolver answers IP literals without any lookup, and keeps
-//! a host's addresses for a short while, so a lookup (and its thread) happens about as
-//! often as a new connection would be made.
+//! The connector ([`crate::connect`]) resolves the host of each new connection within
+//! the connect timeout, and ureq's lookup runs on a new thread whenever a timeout covers
+//! it. This resolver answers IP literals without any lookup, and keeps a host's addresses
+//! for a short while, so that reconnecting to a host (after an idle connection closed, or
+//! for a second connection at once) needs no lookup and no thread.
 //!
 //! It plugs into ureq's `unversioned` resolver interface, which ureq does not cover by
 //! semver: an update of ureq may need a change here.
