@@ -326,8 +326,10 @@ mod gateway;
 mod handlers;
 mod inbox;
 mod login;
+mod media;
 mod request;
 mod response;
+mod rules;
 mod server;
 mod state;
 mod world;
@@ -349,11 +351,16 @@ pub use callbacks::{
 pub use gateway::TIMESTAMP_WINDOW_SECS;
 pub use inbox::{Delivered, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES, MessageKind};
 pub use login::LoginError;
+pub use media::{MAX_FORBIDDEN_STREAMS, SEQUENCE_WINDOW};
+pub use rules::{BanRule, MAX_IP_RULES, MAX_RULES_PER_TYPE};
 pub use server::{
     DEFAULT_HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_HEADERS, MAX_URI_BYTES,
 };
 pub use state::{Fault, FaultKind, LoggedRequest, MAX_LOG_BYTES, MAX_LOG_ENTRIES};
-pub use world::{ADMIN_ROLE, DEFAULT_ROLE, Login, PublishError, Room, RoomUser, Stream};
+pub use world::{
+    ADMIN_ROLE, DEFAULT_ROLE, Login, Publication, PublishError, Room, RoomUser, Stream,
+    StreamRecord,
+};
 pub use zego_core::callbacks::CallbackSecret;
 
 use callbacks::{CallbackConfig, Outbox};
@@ -702,6 +709,16 @@ impl MockServer {
         self.default_world().publish(room_id, user_id, stream_id)
     }
 
+    /// A user online in a room of the default world starts publishing a stream with a
+    /// title or extra information; see [`WorldHandle::publish_with`].
+    pub fn publish_with(
+        &self,
+        room_id: &str,
+        publication: &Publication,
+    ) -> Result<(), PublishError> {
+        self.default_world().publish_with(room_id, publication)
+    }
+
     /// A stream of a room of the default world stops; see
     /// [`WorldHandle::stop_publishing`].
     pub fn stop_publishing(&self, room_id: &str, stream_id: &str) -> bool {
@@ -711,6 +728,16 @@ impl MockServer {
     /// The rooms of the default world, open or closed, by room ID.
     pub fn rooms(&self) -> Vec<Room> {
         self.default_world().rooms()
+    }
+
+    /// The streams the default world knows; see [`WorldHandle::streams`].
+    pub fn streams(&self) -> Vec<StreamRecord> {
+        self.default_world().streams()
+    }
+
+    /// The ban rules of the default world; see [`WorldHandle::rules`].
+    pub fn rules(&self) -> Vec<BanRule> {
+        self.default_world().rules()
     }
 
     /// Every callback sent or being sent, of every world, in the order the changes
@@ -845,23 +872,36 @@ impl WorldHandle {
     }
 
     /// `user_id`, online in `room_id`, starts publishing `stream_id` (as a client SDK's
-    /// `startPublishingStream`): the stream is listed by [`rooms`](Self::rooms) until it
-    /// stops, its user leaves or the room closes. Stream IDs are unique in a world:
-    /// publishing one that another user (or room) has is refused; the same publish again
-    /// changes nothing.
+    /// `startPublishingStream`), without a title or extra information; see
+    /// [`publish_with`](Self::publish_with).
     pub fn publish(
         &self,
         room_id: &str,
         user_id: &str,
         stream_id: &str,
     ) -> Result<(), PublishError> {
-        self.shared
-            .lock()
-            .publish(self.key, room_id, user_id, stream_id)
+        self.publish_with(room_id, &Publication::new(user_id, stream_id))
     }
 
-    /// The stream `stream_id` of `room_id` stops normally. Returns whether it was being
-    /// published there.
+    /// `publication`'s user, online in `room_id`, starts publishing its stream (as a
+    /// client SDK's `startPublishingStream`): the stream is in the room's list
+    /// ([`rooms`](Self::rooms), `DescribeSimpleStreamList`) and published on the media
+    /// servers (`DescribeRTCStreamState`) until it stops, its user leaves, the room
+    /// closes or it is forbidden. Refused ([`PublishError`]) when the user is not online
+    /// in the room, another publish has the stream ID (they are unique in a world) or
+    /// the room lists it under another user, the ID is forbidden, or a ban rule in
+    /// effect takes publishing away from the user. The same publish again changes
+    /// nothing.
+    pub fn publish_with(
+        &self,
+        room_id: &str,
+        publication: &Publication,
+    ) -> Result<(), PublishError> {
+        self.shared.lock().publish(self.key, room_id, publication)
+    }
+
+    /// The stream `stream_id` of `room_id` stops normally: it ends on the media servers
+    /// and leaves the room's list. Returns whether it was being published there.
     pub fn stop_publishing(&self, room_id: &str, stream_id: &str) -> bool {
         self.shared
             .lock()
@@ -871,5 +911,33 @@ impl WorldHandle {
     /// Its rooms, open or closed, by room ID.
     pub fn rooms(&self) -> Vec<Room> {
         self.shared.lock().rooms(self.key)
+    }
+
+    /// Every stream it knows, by stream ID: those in a room's list (published, or put
+    /// in by `AddStream`), those published on the media servers (a stream
+    /// `DeleteStream` took off its room's list goes on being published), and the
+    /// forbidden stream IDs (perhaps of no stream yet).
+    pub fn streams(&self) -> Vec<StreamRecord> {
+        self.shared.lock().streams(self.key)
+    }
+
+    /// Its ban rules (spec §17), of every type, expired ones included (until deleted),
+    /// type by type, each type's in the order they were last set.
+    pub fn rules(&self) -> Vec<BanRule> {
+        self.shared.lock().rules(self.key)
+    }
+
+    /// Turns the ban-rule feature on (the default) or off: off, `SetForbidUserRule`,
+    /// `DescribeForbidUserRules` and `DelForbidUserRule` answer 9 (the vendor enables
+    /// the feature on request). The rules stay, and still apply.
+    pub fn set_ban_rules(&self, enabled: bool) {
+        self.shared.lock().world(self.key).rules.enabled = enabled;
+    }
+
+    /// Gives the app the "query stream-state history" permission, or takes it away
+    /// (the default): with it, `DescribeRTCStreamState` answers 41006 with both times
+    /// for a stream that stopped; without it, 41004.
+    pub fn set_stream_state_history(&self, on: bool) {
+        self.shared.lock().world(self.key).media.history = on;
     }
 }
