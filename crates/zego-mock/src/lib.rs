@@ -828,7 +828,8 @@ impl MockServer {
     }
 
     /// Clears inboxes, pending faults, the request log, the rate budgets and the callback
-    /// log; keeps apps, rooms and users (and `RequestId`s stay unique). Callbacks still
+    /// log; keeps apps and their worlds (rooms, users, streams, forbidden IDs, `Sequence`
+    /// records, ban rules, switches), and `RequestId`s stay unique. Callbacks still
     /// pending are still sent, but no longer listed.
     pub fn reset(&self) {
         self.shared.lock().reset();
