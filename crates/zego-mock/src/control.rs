@@ -19,7 +19,7 @@ use zego_core::ReturnCode;
 use crate::login::LoginError;
 use crate::response::{ResponseBody, json_response};
 use crate::state::{Fault, FaultKind, LoggedRequest, Shared, State};
-use crate::world::{Login, WorldKey};
+use crate::world::{Login, Publication, PublishError, WorldKey};
 
 /// Where the control API lives.
 pub(crate) const PREFIX: &str = "/_mock/";
@@ -158,8 +158,8 @@ struct UserEntry<'a> {
     online: bool,
 }
 
-/// A user as the control API names it: `"user_id"`, optionally with `"user_name"` and
-/// `"role"`.
+/// A user as the control API names it: `"user_id"`, optionally with `"user_name"`,
+/// `"role"` and `"ip"`.
 #[derive(Debug, Deserialize)]
 struct UserFields {
     user_id: String,
@@ -167,10 +167,12 @@ struct UserFields {
     user_name: Option<String>,
     #[serde(default)]
     role: Option<u32>,
+    #[serde(default)]
+    ip: Option<String>,
 }
 
 impl UserFields {
-    /// The user, with its name and role when given.
+    /// The user, with its name, role and IP address when given.
     fn login(self) -> Login {
         let mut login = Login::new(self.user_id);
         if let Some(name) = self.user_name {
@@ -178,6 +180,9 @@ impl UserFields {
         }
         if let Some(role) = self.role {
             login = login.role(role);
+        }
+        if let Some(ip) = self.ip {
+            login = login.ip(ip);
         }
         login
     }
@@ -207,17 +212,43 @@ struct LoginSpec {
     world: WorldSpec,
 }
 
-/// A stream that starts (`"publishing": true`, with `"user_id"`) or stops:
-/// `{"room_id", "stream_id", "publishing"}`, optionally with `"app_id"` and `"test_env"`.
+/// A stream that starts (`{"room_id", "user_id", "stream_id"}`, optionally with
+/// `"title"` and `"extra_info"`; `"publishing": true` may be said) or stops
+/// (`{"room_id", "stream_id", "publishing": false}`), optionally with `"app_id"` and
+/// `"test_env"`.
 #[derive(Debug, Deserialize)]
 struct StreamSpec {
     room_id: String,
     stream_id: String,
+    #[serde(default = "yes")]
     publishing: bool,
     #[serde(default)]
     user_id: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    extra_info: Option<String>,
     #[serde(flatten)]
     world: WorldSpec,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The switches of a world's app: `{"ban_rules": false, "stream_state_history": true}`,
+/// each optional, optionally with `"app_id"` and `"test_env"`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SwitchSpec {
+    #[serde(default)]
+    ban_rules: Option<bool>,
+    #[serde(default)]
+    stream_state_history: Option<bool>,
+    #[serde(default)]
+    app_id: Option<u32>,
+    #[serde(default)]
+    test_env: Option<bool>,
 }
 
 /// A refused token login: 403 (404 for an app the mock does not have), with the reason
@@ -412,10 +443,39 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
                         "a stream that starts needs its \"user_id\"".to_owned(),
                     );
                 };
-                match state.publish(key, &spec.room_id, &user_id, &spec.stream_id) {
+                let publication = Publication::new(user_id, spec.stream_id)
+                    .title(spec.title.unwrap_or_default())
+                    .extra_info(spec.extra_info.unwrap_or_default());
+                match state.publish(key, &spec.room_id, &publication) {
                     Ok(()) => ok(),
+                    Err(refusal @ (PublishError::Forbidden | PublishError::Banned)) => {
+                        error(StatusCode::FORBIDDEN, refusal.to_string())
+                    }
                     Err(refusal) => error(StatusCode::CONFLICT, refusal.to_string()),
                 }
+            }
+            Err(response) => response,
+        },
+        (&Method::GET, "streams") => {
+            let state = shared.lock();
+            json_response(StatusCode::OK, &state.streams(world.key(&state)))
+        }
+        (&Method::GET, "rules") => {
+            let state = shared.lock();
+            json_response(StatusCode::OK, &state.rules(world.key(&state)))
+        }
+        (&Method::POST, "switches") => match read_json::<SwitchSpec>(request, deadline).await {
+            Ok(spec) => {
+                let mut state = shared.lock();
+                let key = state.world_key(spec.app_id, spec.test_env);
+                let world = state.world(key);
+                if let Some(on) = spec.ban_rules {
+                    world.rules.enabled = on;
+                }
+                if let Some(on) = spec.stream_state_history {
+                    world.media.history = on;
+                }
+                ok()
             }
             Err(response) => response,
         },
@@ -445,7 +505,8 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
         }
         (
             _,
-            "users" | "rooms" | "faults" | "requests" | "reset" | "login" | "streams" | "callbacks",
+            "users" | "rooms" | "faults" | "requests" | "reset" | "login" | "streams" | "callbacks"
+            | "rules" | "switches",
         ) => error(
             StatusCode::METHOD_NOT_ALLOWED,
             format!("{method} is not allowed on {path}"),
@@ -458,8 +519,9 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
             StatusCode::NOT_FOUND,
             format!(
                 "no control endpoint {path}: see GET /_mock/inbox/<user>, GET|POST /_mock/users, \
-                 POST /_mock/login, POST /_mock/streams, GET /_mock/rooms, GET|POST /_mock/faults, \
-                 GET /_mock/requests, GET /_mock/callbacks, POST /_mock/reset"
+                 POST /_mock/login, GET|POST /_mock/streams, GET /_mock/rooms, GET /_mock/rules, \
+                 POST /_mock/switches, GET|POST /_mock/faults, GET /_mock/requests, \
+                 GET /_mock/callbacks, POST /_mock/reset"
             ),
         ),
     }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde_json::{Map, Value};
 use zego_core::{AppId, Group, Nonce, ReturnCode, sign, unix_seconds};
 
-use crate::handlers::{self, Call, Handler};
+use crate::handlers::{self, Call, Coded, Handler};
 use crate::request::{Now, Params};
 use crate::state::{BucketKey, State};
 use crate::world::WorldKey;
@@ -17,24 +17,30 @@ use crate::world::WorldKey;
 pub const TIMESTAMP_WINDOW_SECS: u64 = 600;
 
 /// What the mock answers to a request that got no fault (or a `Delay`): the code, the
-/// `Data` member (`None`: absent) and the group of the call, when the call is known.
+/// `Data` member (`None`: absent), the group of the call, when the call is known, and a
+/// `Message` that says more than the code's meaning, if any.
 #[derive(Debug, PartialEq)]
 pub(crate) struct Outcome {
     pub(crate) code: ReturnCode,
     pub(crate) data: Option<Value>,
     pub(crate) group: Option<Group>,
+    pub(crate) message: Option<&'static str>,
 }
 
 impl Outcome {
-    /// The answer of a handler (or of the gateway, for a known call).
-    fn of(group: Group, result: Result<Option<Value>, ReturnCode>) -> Self {
-        match result {
-            Ok(data) => Outcome {
-                code: ReturnCode::SUCCESS,
-                data,
-                group: Some(group),
-            },
-            Err(code) => Outcome::bare(Some(group), code),
+    /// The answer of a handler (or of the gateway, for a known call). A success without
+    /// `Data` of its own has none for room signalling and `"Data": null` for the media
+    /// service; so has a non-zero answer without `Data`.
+    fn of(group: Group, result: Result<Option<Value>, Coded>) -> Self {
+        let (code, data, message) = match result {
+            Ok(data) => (ReturnCode::SUCCESS, data, None),
+            Err(coded) => (coded.code, coded.data, coded.message),
+        };
+        let bare = Outcome::bare(Some(group), code);
+        Outcome {
+            data: data.or(bare.data),
+            message,
+            ..bare
         }
     }
 
@@ -46,7 +52,12 @@ impl Outcome {
             Some(Group::MediaService) => Some(Value::Null),
             _ => None,
         };
-        Outcome { code, data, group }
+        Outcome {
+            code,
+            data,
+            group,
+            message: None,
+        }
     }
 
     /// The JSON envelope of this outcome with `request_id`: `Message` is `"success"`
@@ -54,10 +65,11 @@ impl Outcome {
     /// call's group otherwise.
     pub(crate) fn envelope(&self, request_id: &str) -> Bytes {
         let group = self.group.unwrap_or(Group::RoomSignalling);
-        let message = match (self.code.is_success(), group) {
-            (true, Group::MediaService) => "ok",
-            (true, _) => "success",
-            (false, _) => self.code.meaning(group).unwrap_or("error"),
+        let message = match (self.message, self.code.is_success(), group) {
+            (Some(message), ..) => message,
+            (None, true, Group::MediaService) => "ok",
+            (None, true, _) => "success",
+            (None, false, _) => self.code.meaning(group).unwrap_or("error"),
         };
         let mut envelope = Map::new();
         envelope.insert("Code".into(), self.code.get().into());
@@ -94,7 +106,8 @@ fn run(registry: &[Handler], state: &mut State, params: &Params, now: Now) -> Ou
     let Some(handler) = find(registry, action) else {
         return Outcome::bare(None, ReturnCode::UNKNOWN_ACTION);
     };
-    let result = check(state, handler, params, now).and_then(|world| {
+    let checked = check(state, handler, params, now).map_err(Coded::from);
+    let result = checked.and_then(|world| {
         let mut call = Call::new(handler, params, state, world, now);
         let result = (handler.handle)(&mut call);
         state.emit(world);
@@ -181,6 +194,11 @@ fn check(
         app_id: app_id.get(),
         test_env,
     };
+
+    // The call's feature switch (spec §16: after the gateway, before the budget).
+    if !(handler.enabled)(state.world(world)) {
+        return Err(ReturnCode::NO_PERMISSION);
+    }
 
     // The call's budget per AppId and environment.
     let key = BucketKey {
@@ -332,7 +350,7 @@ mod tests {
     }
 
     fn media(_: &mut Call<'_>) -> handlers::Handled {
-        Ok(Some(Value::Null))
+        Ok(None)
     }
 
     const TEST_REGISTRY: &[Handler] = &[

@@ -35,7 +35,7 @@ pub struct Delivered {
     pub kind: MessageKind,
     /// The room it was sent in.
     pub room_id: String,
-    /// The sender (`FromUserId`, or `UserId` for a broadcast).
+    /// The sender (`FromUserId`, or `UserId` for a broadcast or a barrage).
     pub from_user_id: String,
     /// The decoded `MessageContent`.
     pub content: String,
@@ -60,6 +60,26 @@ pub enum MessageKind {
         /// The `MessageId` the call answered: the room's counter.
         message_id: u64,
     },
+    /// `SendBarrageMessage` (`onIMRecvBarrageMessage`): `"kind": "barrage"`.
+    #[non_exhaustive]
+    Barrage {
+        /// The sender's name (`UserName`; empty when none was sent).
+        from_user_name: String,
+        /// `MessageCategory` (in JSON its number: 1 system, 2 chat).
+        #[serde(serialize_with = "category_number")]
+        category: MessageCategory,
+        /// The `MessageId` the call answered, such as `"1_1611647493487_29"`.
+        message_id: String,
+    },
+}
+
+/// The `MessageId` of a room message, which says which call sent it.
+#[derive(Clone, Debug)]
+pub(crate) enum MessageId {
+    /// `SendBroadcastMessage`'s: the room's counter.
+    Broadcast(u64),
+    /// `SendBarrageMessage`'s: an opaque string.
+    Barrage(String),
 }
 
 fn category_number<S: Serializer>(category: &MessageCategory, s: S) -> Result<S::Ok, S::Error> {
@@ -81,18 +101,26 @@ impl Delivered {
         )
     }
 
-    /// A `SendBroadcastMessage` message.
-    pub(crate) fn broadcast(
+    /// A room message (`SendBroadcastMessage`, `SendBarrageMessage`, by its `id`).
+    pub(crate) fn room_message(
+        id: MessageId,
         room_id: &str,
         (from_user_id, from_user_name): (&str, &str),
         category: MessageCategory,
-        message_id: u64,
         content: &str,
     ) -> Self {
-        let kind = MessageKind::Broadcast {
-            from_user_name: from_user_name.to_owned(),
-            category,
-            message_id,
+        let from_user_name = from_user_name.to_owned();
+        let kind = match id {
+            MessageId::Broadcast(message_id) => MessageKind::Broadcast {
+                from_user_name,
+                category,
+                message_id,
+            },
+            MessageId::Barrage(message_id) => MessageKind::Barrage {
+                from_user_name,
+                category,
+                message_id,
+            },
         };
         Delivered::new(
             kind,
@@ -125,6 +153,11 @@ impl Weigh for Stored {
         let kind = match &self.message.kind {
             MessageKind::CustomCommand => 0,
             MessageKind::Broadcast { from_user_name, .. } => from_user_name.len(),
+            MessageKind::Barrage {
+                from_user_name,
+                message_id,
+                ..
+            } => from_user_name.len() + message_id.len(),
         };
         self.user_id.len()
             + self.message.room_id.len()
@@ -213,7 +246,8 @@ mod tests {
 
     #[test]
     fn a_broadcast_counts_its_sender_name_and_shows_its_fields() {
-        let message = Delivered::broadcast("r", ("u", "Uma"), MessageCategory::System, 3, "hi");
+        let id = MessageId::Broadcast(3);
+        let message = Delivered::room_message(id, "r", ("u", "Uma"), MessageCategory::System, "hi");
         let stored = Stored {
             world: WORLD,
             user_id: "v".into(),
@@ -224,6 +258,23 @@ mod tests {
             serde_json::to_value(&stored.message).unwrap(),
             serde_json::json!({"kind": "broadcast", "room_id": "r", "from_user_id": "u",
                 "from_user_name": "Uma", "category": 1, "message_id": 3, "content": "hi"})
+        );
+    }
+
+    #[test]
+    fn a_barrage_counts_its_sender_name_and_id_and_shows_its_fields() {
+        let id = MessageId::Barrage("1_2_3".into());
+        let message = Delivered::room_message(id, "r", ("u", "Uma"), MessageCategory::Chat, "hi");
+        let stored = Stored {
+            world: WORLD,
+            user_id: "v".into(),
+            message,
+        };
+        assert_eq!(stored.bytes(), 1 + 1 + 1 + 2 + 3 + 5);
+        assert_eq!(
+            serde_json::to_value(&stored.message).unwrap(),
+            serde_json::json!({"kind": "barrage", "room_id": "r", "from_user_id": "u",
+                "from_user_name": "Uma", "category": 2, "message_id": "1_2_3", "content": "hi"})
         );
     }
 }

@@ -2,10 +2,11 @@
 //!
 //! It is a real HTTP/1.1 server on loopback (HTTPS on request, [`MockServerBuilder::tls`]): it checks every request as ZEGO's gateway
 //! does (the public parameters, the signature, the timestamp window, the environment and
-//! the call's rate budgets, each with its documented code), runs the calls it implements
-//! — `SendCustomCommand`, `SendBroadcastMessage`, `KickoutUser` and `DescribeUserNum` —
-//! against a world of rooms, users and streams, keeps each user's inbox of delivered
-//! messages, and injects faults on request. Users log in as a client SDK would, with a
+//! the call's rate budgets, each with its documented code), runs every call of the room
+//! and stream API (the messages, the user queries, `KickoutUser`, `CloseRoom`, the stream
+//! list, the media service's forbid, resume and stream state, the ban rules; see the
+//! table of calls below) against a world of rooms, users, streams and ban rules, keeps
+//! each user's inbox of delivered messages, and injects faults on request. Users log in as a client SDK would, with a
 //! login token (Token04) that the mock checks ([`MockServer::login_with_token`]), and the
 //! mock can send the vendor's server callbacks for every change of its world to an app
 //! server under test ([`MockServerBuilder::callbacks`]). Rust tests drive it through this
@@ -106,18 +107,40 @@
 //! [`MockServer::world`]`(app_id, test_env)` reaches any other.
 //!
 //! - A room exists from the moment a first user is online in it, and is closed when its
-//!   last online user leaves or is kicked out. A request for a room that does not exist
-//!   gets 50001 (or 0 users from `DescribeUserNum`).
-//! - A closed room is still listed by [`MockServer::rooms`], with `open: false`, its known
-//!   users all offline and no streams. Its broadcast `MessageId` counter starts at 1 again
-//!   when it next opens.
+//!   last online user leaves or is kicked out, or by `CloseRoom`. A request for a room
+//!   that does not exist gets 50001 (5018 from `CloseRoom`; an empty answer from
+//!   `DescribeUserNum`, `DescribeUserList` and `DescribeSimpleStreamList`).
+//! - A closed room is still listed by [`MockServer::rooms`], with `open: false`
+//!   (`closed: true` when `CloseRoom` closed it), its known users all offline and no
+//!   streams. Its counters (the broadcast and barrage `MessageId`s, `StreamNumberId`)
+//!   start at 1 again when it next opens.
 //! - A user ([`RoomUser`]) has a name (its ID unless set), a role (1 unless set;
-//!   [`ADMIN_ROLE`] is counted apart by `DescribeUserNum`) and, while online, the time it
-//!   logged in, in Unix milliseconds. Going offline ends the user's streams.
-//! - A user online in a room publishes a stream ([`Stream`]) as a client SDK's
-//!   `startPublishingStream` does: [`MockServer::publish`]`(room, user, stream_id)`, or
-//!   `POST /_mock/streams`; [`MockServer::stop_publishing`] stops it. Stream IDs are
-//!   unique in a world ([`PublishError`]). No server call adds or deletes streams yet.
+//!   [`ADMIN_ROLE`] is counted apart by `DescribeUserNum`), optionally the IP address its
+//!   client connects from ([`Login::ip`], which ban rules by IP match) and, while online,
+//!   the time it logged in, in Unix milliseconds. Going offline ends the user's streams.
+//! - A room's stream list ([`Room::streams`], a [`Stream`] each; what
+//!   `DescribeSimpleStreamList` answers) holds the streams its users publish and those
+//!   `AddStream` put in. A user online in a room publishes a stream as a client SDK's
+//!   `startPublishingStream` does: [`MockServer::publish`]`(room, user, stream_id)`,
+//!   [`MockServer::publish_with`] (with a title and extra information), or
+//!   `POST /_mock/streams`; [`MockServer::stop_publishing`] stops it. A published stream
+//!   is in the list and on the media servers (`DescribeRTCStreamState`); `AddStream`
+//!   only lists one, `DeleteStream` only takes one off the list (its publisher goes on),
+//!   a forbid (`ForbidRTCStream`) stops one. Stream IDs being published are unique in a
+//!   world; a publish is refused ([`PublishError`]) for a user not online, an ID another
+//!   publish has or the room lists under another user, a forbidden ID, or a ban rule.
+//!   [`MockServer::streams`] (`GET /_mock/streams`) lists every stream the world knows
+//!   ([`StreamRecord`]): listed, published, forbidden.
+//! - The ban rules ([`MockServer::rules`], `GET /_mock/rules`, a [`BanRule`] each) are
+//!   set, listed and deleted by the three ban-rule calls. A rule in effect refuses a
+//!   token login ([`LoginError::Banned`]) or a publish ([`PublishError::Banned`]) it
+//!   applies to; the fixture's own logins (the builder, `set_online`, `login`,
+//!   `POST /_mock/users`) are not checked.
+//! - Two switches of each world stand for the vendor's per-app settings:
+//!   [`WorldHandle::set_ban_rules`] (on by default; off, the ban-rule calls answer 9) and
+//!   [`WorldHandle::set_stream_state_history`] (off by default; on,
+//!   `DescribeRTCStreamState` answers 41006 for a stream that stopped), or
+//!   `POST /_mock/switches`.
 //!
 //! # Logging in with a login token
 //!
@@ -129,8 +152,10 @@
 //! (valid while `now < expire`), and, when it carries a privilege payload, allow login to
 //! that room. Then the user is online, the room created if needed. Otherwise nothing
 //! changes and the [`LoginError`] names the reason: `undecodable` (also for a payload
-//! that is not a privilege document), `wrong app`, `wrong user`, `expired` or
-//! `no login privilege for room` (for another room, or login not allowed).
+//! that is not a privilege document), `wrong app`, `wrong user`, `expired`,
+//! `no login privilege for room` (for another room, or login not allowed) or `banned` (a
+//! ban rule in effect takes login away from the user, its IP address, the room, or the
+//! user in the room).
 //!
 //! # Callbacks
 //!
@@ -142,9 +167,15 @@
 //! |---|---|
 //! | a room's first user logs in (builder, `set_online`, `login`, `POST /_mock/users`, a token login) | `room_create` (its `id_name` that user), `room_login` |
 //! | another user logs in | `room_login` (`auth_level` 4 for a token login, else 0) |
-//! | a user publishes or stops a stream | `stream_create`, `stream_close` (`type` 0) |
+//! | a user publishes or stops a stream | `stream_create` (with its title and extra information), `stream_close` (`type` 0) |
 //! | a user logs out | a `stream_close` (`type` 0) per stream of its, `room_logout` (`reason` 0), and `room_close` (`close_reason` 0) when it was the last |
 //! | `KickoutUser` | the same with `type` 3, `reason` 3 and `close_reason` 3 |
+//! | `DeleteStream` of a published stream | `stream_close` (`type` 100) |
+//! | `ForbidRTCStream(s)` of a published stream | `stream_close` (`type` 0) |
+//! | `CloseRoom` | a `stream_close` (`type` 5) per published stream, a `room_logout` (`reason` 3) per user, and `room_close` (`close_reason` 0) only with `RoomCloseCallback=true` |
+//!
+//! The stream events follow the published streams in a room's list: `AddStream` sends
+//! none, nor does `DeleteStream` of a stream it put in.
 //!
 //! Each event is the core's typed event ([`zego_core::callbacks::TypedEvent`]) written
 //! with the vendor's field names and JSON types, as a JSON `POST` (`Content-Type:
@@ -206,9 +237,11 @@
 //! | `Signature` not `md5(AppId + SignatureNonce + ServerSecret + Timestamp)` in lowercase hex, or a nonce that is not 16 lowercase hex characters | 100000005 |
 //! | `IsTest` neither `true` nor `false` (any case) | 2 (30004 for a media-service call) |
 //! | a [test-only](App::test_only) app without `IsTest=true` | 100000016 |
+//! | the ban-rule calls with the world's ban rules switched off ([`WorldHandle::set_ban_rules`]) | 9 |
 //! | over the call's budget per AppId and environment | 206 (30002 for a media-service call) |
 //! | the call's parameters (see the table of calls) | the call's codes |
-//! | over the call's budget per room, for a call that has one | 207 |
+//! | over the call's budget per room (`DescribeUserList`, `DescribeSimpleStreamList`) | 207 |
+//! | a media-service call's `Sequence` not greater than the last for one of its streams within [`SEQUENCE_WINDOW`] (10 s) | 2, `Message` naming the rule |
 //! | the call's effect (a room that must exist, ...) | the call's codes |
 //!
 //! The environment: an app created as test-only (the vendor's apps from before 2021-11-16,
@@ -229,8 +262,10 @@
 //! # The calls
 //!
 //! Each call is one handler, registered by its `zego_core::actions` type, whose name,
-//! group, budgets and list limits the mock takes. All four are of the room-signalling
-//! group. Checks run in the order listed.
+//! group, budgets and list limits the mock takes, and whose checks are the core's
+//! [`Rules`](zego_core::Rules) where they apply, so the mock refuses what the client
+//! refuses, with the same code. The five media-service calls are marked (media); the
+//! others are of the room-signalling group. Checks run in the order listed.
 //!
 //! | call | budget per AppId (test) | checks, with their codes | effect | success `Data` |
 //! |---|---|---|---|---|
@@ -238,6 +273,19 @@
 //! | `SendBroadcastMessage` | 100/s (10/s) | `RoomId`, `UserId` missing: 2; `MessageCategory` missing or not 1 or 2: 2; `MessageContent` missing or empty: 1008, over 1024 bytes: 50012; nobody online in the room: 50001 | to everyone online in the room but `UserId`, with `UserName`, the category and the `MessageId` | `{"MessageId": 1}`: the room's counter, from 1 in each lifecycle of the room |
 //! | `KickoutUser` | 50/s (50/s) | `RoomId` missing: 2; no `UserId[]`, or an empty one: 2; over 5: 50011; `CustomReason` over 256 bytes: 3; nobody online in the room: 50001 | each listed user online in the room goes offline (its streams end); the room closes when the last one goes; other IDs are ignored | none: no `Data` member |
 //! | `DescribeUserNum` | 10/s (1/s) | no `RoomId[]`, or an empty one: 2; over 10: 3 | none | `{"UserCountList": [{"RoomId": "r", "UserCount": 2, "AdminUserCount": 0}]}`: one entry per `RoomId[]` in request order, duplicates repeated; users online, administrators among them; 0 and 0 for a room that does not exist |
+//! | `SendBarrageMessage` | 100/s (10/s) | as `SendBroadcastMessage` | as `SendBroadcastMessage`, a [`MessageKind::Barrage`]; none dropped | `{"MessageId": "1_1700000000000_1"}`: a string, `1_`, the Unix ms, `_` and the room's barrage counter (from 1 in each lifecycle) |
+//! | `DescribeUsers` | 10/s | `RoomId` missing: 2; no `UserId[]`, or an empty one: 2; over 10: 3; nobody online in the room: 50001 | none | `{"UserStatusList": [{"UserId": "u", "Status": 1, "LoginTime": 1700000000000, "UserRole": 1}]}`: one entry per `UserId[]` in request order, duplicates repeated; 0, 0, 0 for a user not online |
+//! | `DescribeUserList` | 200/s, and 1/s per room | `RoomId` missing: 2; `Mode` not 0 or 1: 2; `Limit` not 0 to 200: 2; a `Marker` that is not `<digits>-<user>`: 2; per room: 207 | none | `{"Marker": "1700000000000-u2", "UserList": [{"UserId": "u", "UserName": "u", "UserRole": 1}]}`: the users online by login time then ID (`Mode` 1: the reverse), `Limit` of them (0 or absent: 200) after the `Marker`'s position; `Marker` of the last when more follow, else `""`; an empty page for a room that does not exist |
+//! | `CloseRoom` | 1/s (1/s) | `RoomId` missing: 2; `CustomReason` over 256 bytes: 3; `RoomCloseCallback` not `true` or `false` (any case): 2; nobody online in the room (a closed room too): 5018 | the room's streams close, its users go offline, the room closes (`closed: true`) | none |
+//! | `DescribeSimpleStreamList` | 50/s, and 1 per 10 s per room | `RoomId` missing: 2; per room: 207 | none | `{"StreamList": [{"StreamId": "s", "UserId": "u", "UserName": "u", "CreateTime": 1700000000000, "StreamNumberId": 1}]}`: the room's list in the order streams entered it; empty for a room that does not exist |
+//! | `AddStream` | 10/s (1/s) | `RoomId`, `UserId`, `StreamId` missing: 2; `StreamId` over 256 bytes, `StreamTitle` over 127, `ExtraInfo` over 1024: 3; `CensorFlag` not 0 or 1: 2; nobody online in the room: 50001; the stream listed under another `UserId`: 1012 | into the room's list (under the same `UserId`: its title, extra information and censor flag replaced); not published | none |
+//! | `DeleteStream` | 10/s (1/s) | as `AddStream` for `RoomId`, `UserId`, `StreamId`; nobody online in the room: 50001; the stream not in the room's list: 138 | off the room's list; a published stream goes on being published | none |
+//! | `ForbidRTCStream`, `ResumeRTCStream` (media) | 20/s (5/s) | `StreamId` missing: 2; in the test environment without `zegotest-<AppId>-`: 30009; then (the prefix taken off) empty: 2, over 256 bytes or a character outside the vendor's rules: 30009; `Sequence` missing or not a decimal `u64`: 2, stale: 2 | forbid: the ID recorded (known or not; over [`MAX_FORBIDDEN_STREAMS`]: 42001), a publish of it stops and leaves its list, later publishes refused; resume: the record deleted | `null` |
+//! | `ForbidRTCStreams`, `ResumeRTCStreams` (media) | 20/s (5/s) | `StreamId[]`: none, over 20, or an element that is empty, unprefixed in the test environment, over 256 bytes or with a bad character: 30006; `Sequence` as above, stale for any of the streams: 2; nothing applied on a refusal | as the single calls, for each distinct ID (42003 over the bound) | `null` |
+//! | `DescribeRTCStreamState` (media) | 40/s (10/s) | as `ForbidRTCStream` | none | being published: 0, `{"create_time": "1700000000", "close_time": ""}` (Unix seconds as text); stopped, with the history switch on: 41006 with both times; stopped without it, or never published (an added stream included): 41004, `"Data": null` |
+//! | `SetForbidUserRule` | 10/s | switched off: 9; `RuleType` not 1 to 4: 2; the key's `IP` (1), `RoomId` (2), `UserId` (3), `RoomId` and `UserId` (4) missing: 2; no `DisabledPrivilege[]` or an element not 1 or 2: 2; `EffectiveTime` not 1 to 86400: 2; a new key over its type's rules in effect ([`MAX_IP_RULES`], [`MAX_RULES_PER_TYPE`]): 50123 | the rule set, or replaced (same key), expiring `EffectiveTime` s from now | `{"ExpireTime": 1700001800}` (Unix seconds) |
+//! | `DescribeForbidUserRules` | 1/s | switched off: 9; `RuleType` not 1 to 4: 2 | none | `{"RuleList": [{"RuleType": 2, "IP": "", "RoomId": "r", "UserId": "", "DisabledPrivilegeList": [1, 2], "ExpireTime": 1700001800}]}`: the type's rules, expired ones too, in the order last set |
+//! | `DelForbidUserRule` | 10/s | switched off: 9; `RuleType` and key as `SetForbidUserRule`; no rule of that key: 50124 | the rule deleted (an expired one too) | none |
 //!
 //! Byte limits are on the decoded value (UTF-8). IDs have no length limit (spec §0.1:
 //! the client SDKs' limits do not bind the server API); the request target as a whole is
@@ -245,6 +293,15 @@
 //!
 //! What users receive is in their inboxes ([`MockServer::inbox`]), one [`Delivered`] per
 //! receiver, whose [`MessageKind`] says which call sent it.
+//!
+//! The media service's test environment (spec §0.4): a stream ID sent by a media-service
+//! call with `IsTest=true` must start with `zegotest-<AppId>-`, which the mock takes off
+//! to find the stream as published (and as the room-signalling calls and
+//! `DescribeSimpleStreamList` name it). In production IDs are taken as they are.
+//! `Sequence` (spec §0.5): for each stream of a world, the mock remembers the `Sequence`
+//! and arrival of the last media-service request accepted for it; a request whose
+//! `Sequence` is not greater, within [`SEQUENCE_WINDOW`] of it, is refused with 2 and
+//! changes nothing, whichever of the five calls the two are.
 //!
 //! # Faults
 //!
@@ -298,12 +355,15 @@
 //!
 //! | request | body | answer |
 //! |---|---|---|
-//! | `GET /_mock/inbox/<user>` (percent-encoded) | | `[{"kind": "custom_command", "room_id": "r", "from_user_id": "f", "content": "c"}]`, in delivery order; a broadcast: `{"kind": "broadcast", "room_id", "from_user_id", "from_user_name", "category": 2, "message_id": 1, "content"}` |
-//! | `GET /_mock/rooms` | | `[{"room_id": "r", "open": true, "users": [{"user_id": "u", "online": true, "user_name": "u", "role": 1, "login_time": 1700000000000}], "streams": [{"stream_id", "user_id", "user_name", "create_time"}]}]`, by room ID; closed rooms too, with `"open": false` |
+//! | `GET /_mock/inbox/<user>` (percent-encoded) | | `[{"kind": "custom_command", "room_id": "r", "from_user_id": "f", "content": "c"}]`, in delivery order; a broadcast: `{"kind": "broadcast", "room_id", "from_user_id", "from_user_name", "category": 2, "message_id": 1, "content"}`; a barrage the same with `"kind": "barrage"` and a string `"message_id"` |
+//! | `GET /_mock/rooms` | | `[{"room_id": "r", "open": true, "closed": false, "users": [{"user_id": "u", "online": true, "user_name": "u", "role": 1, "login_time": 1700000000000}], "streams": [{"stream_id", "user_id", "user_name", "create_time", "stream_number_id": 1, "title", "extra_info", "censor_flag": 0, "added": false}]}]`, by room ID, `streams` being the room's list; closed rooms too, with `"open": false` (and `"closed": true` when `CloseRoom` closed it) |
 //! | `GET /_mock/users` | | `[{"room_id": "r", "user_id": "u", "online": true}]` |
-//! | `POST /_mock/users` | `{"room_id": "r", "user_id": "u", "online": true}`, optionally with `"user_name"` and `"role"` | `{"ok": true}` |
-//! | `POST /_mock/login` | `{"room_id": "r", "user_id": "u", "token": "04..."}`, optionally with `"user_name"` and `"role"` | `{"ok": true}`; refused: HTTP 403 `{"error": "expired: the token expired at ...", "reason": "expired"}`, the reason being one of `undecodable`, `wrong app`, `wrong user`, `expired`, `no login privilege for room` and `error` starting with it and `": "`; HTTP 404 with reason `unknown app` for an app the mock does not have |
-//! | `POST /_mock/streams` | `{"room_id": "r", "user_id": "u", "stream_id": "s", "publishing": true}`, or `{"room_id": "r", "stream_id": "s", "publishing": false}` | `{"ok": true}`; HTTP 409 `{"error": "..."}` when the user is not online in the room or another publish has the stream ID |
+//! | `POST /_mock/users` | `{"room_id": "r", "user_id": "u", "online": true}`, optionally with `"user_name"`, `"role"` and `"ip"` | `{"ok": true}` |
+//! | `POST /_mock/login` | `{"room_id": "r", "user_id": "u", "token": "04..."}`, optionally with `"user_name"`, `"role"` and `"ip"` (which ban rules by IP match) | `{"ok": true}`; refused: HTTP 403 `{"error": "expired: the token expired at ...", "reason": "expired"}`, the reason being one of `undecodable`, `wrong app`, `wrong user`, `expired`, `no login privilege for room`, `banned` and `error` starting with it and `": "`; HTTP 404 with reason `unknown app` for an app the mock does not have |
+//! | `POST /_mock/streams` | `{"room_id": "r", "user_id": "u", "stream_id": "s"}` publishes as a client does, optionally with `"title"` and `"extra_info"` (and `"publishing": true`); `{"room_id": "r", "stream_id": "s", "publishing": false}` stops it | `{"ok": true}`; HTTP 409 `{"error": "..."}` when the user is not online in the room, or another publish has the stream ID or the room lists it under another user; HTTP 403 when the ID is forbidden or a ban rule takes publishing away |
+//! | `GET /_mock/streams` | | `[{"room_id": "r", "user_id": "u", "stream_id": "s", "forbidden": false, "listed": true, "publishing": true}]`, by stream ID: every stream in a room's list, published (a stream `DeleteStream` took off its list: `"listed": false`), or forbidden (an ID of no stream: `"room_id": null, "user_id": null`) |
+//! | `GET /_mock/rules` | | `[{"rule_type": 2, "ip": "", "room_id": "r", "user_id": "", "disabled_privileges": [1, 2], "expire_time": 1700001800, "expired": false}]`: every ban rule, type by type, each type's in the order last set |
+//! | `POST /_mock/switches` | `{"ban_rules": false, "stream_state_history": true}`, each optional | `{"ok": true}`: the world's switches (see the world) |
 //! | `GET /_mock/callbacks` | | `[{"event": "room_create", "room_id": "r", "body": "{...}", "attempts": [{"status": 500, "at_ms": 1700000000000, "error": null}, {"status": 200, ...}], "delivered": true, "pending": false}]`, every world's, in the order the changes happened (`status` `null` and `error` set when there was no answer; `body` empty before the first attempt) |
 //! | `GET /_mock/faults` | | the pending faults, as posted, `times` being the uses left |
 //! | `POST /_mock/faults` | a fault, below | `{"ok": true}` |
@@ -334,8 +394,12 @@
 //! [`MAX_CALLBACK_BYTES`] (the bodies of their last attempts included); at most
 //! [`MAX_WAITING_CALLBACKS`] events, of at most [`MAX_WAITING_CALLBACK_BYTES`] together,
 //! wait behind an earlier one of their room (one more is logged as not delivered, without
-//! an attempt). What a test builds on purpose, through this library or the control API
-//! (apps, rooms, users, streams, pending faults), is kept as asked.
+//! an attempt). A world keeps at most [`MAX_FORBIDDEN_STREAMS`] forbidden stream IDs (a
+//! forbid that would keep more fails whole, 42001 or 42003), its `Sequence` records only
+//! while they bind (older ones are dropped as new ones come), and at most 10,000 ban rules,
+//! expired ones purged past that (the rules in effect are far fewer). What a test builds
+//! on purpose, through this library or the control API (apps, rooms, users, streams,
+//! pending faults), is kept as asked.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -346,8 +410,10 @@ mod gateway;
 mod handlers;
 mod inbox;
 mod login;
+mod media;
 mod request;
 mod response;
+mod rules;
 mod server;
 mod state;
 mod tls;
@@ -371,11 +437,16 @@ pub use callbacks::{
 pub use gateway::TIMESTAMP_WINDOW_SECS;
 pub use inbox::{Delivered, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES, MessageKind};
 pub use login::LoginError;
+pub use media::{MAX_FORBIDDEN_STREAMS, SEQUENCE_WINDOW};
+pub use rules::{BanRule, MAX_IP_RULES, MAX_RULES_PER_TYPE};
 pub use server::{
     DEFAULT_HEADER_READ_TIMEOUT, MAX_CONNECTIONS, MAX_HEAD_BYTES, MAX_HEADERS, MAX_URI_BYTES,
 };
 pub use state::{Fault, FaultKind, LoggedRequest, MAX_LOG_BYTES, MAX_LOG_ENTRIES};
-pub use world::{ADMIN_ROLE, DEFAULT_ROLE, Login, PublishError, Room, RoomUser, Stream};
+pub use world::{
+    ADMIN_ROLE, DEFAULT_ROLE, Login, Publication, PublishError, Room, RoomUser, Stream,
+    StreamRecord,
+};
 pub use zego_core::callbacks::CallbackSecret;
 
 use callbacks::{CallbackConfig, Outbox};
@@ -820,6 +891,16 @@ impl MockServer {
         self.default_world().publish(room_id, user_id, stream_id)
     }
 
+    /// A user online in a room of the default world starts publishing a stream with a
+    /// title or extra information; see [`WorldHandle::publish_with`].
+    pub fn publish_with(
+        &self,
+        room_id: &str,
+        publication: &Publication,
+    ) -> Result<(), PublishError> {
+        self.default_world().publish_with(room_id, publication)
+    }
+
     /// A stream of a room of the default world stops; see
     /// [`WorldHandle::stop_publishing`].
     pub fn stop_publishing(&self, room_id: &str, stream_id: &str) -> bool {
@@ -829,6 +910,16 @@ impl MockServer {
     /// The rooms of the default world, open or closed, by room ID.
     pub fn rooms(&self) -> Vec<Room> {
         self.default_world().rooms()
+    }
+
+    /// The streams the default world knows; see [`WorldHandle::streams`].
+    pub fn streams(&self) -> Vec<StreamRecord> {
+        self.default_world().streams()
+    }
+
+    /// The ban rules of the default world; see [`WorldHandle::rules`].
+    pub fn rules(&self) -> Vec<BanRule> {
+        self.default_world().rules()
     }
 
     /// Every callback sent or being sent, of every world, in the order the changes
@@ -855,7 +946,8 @@ impl MockServer {
     }
 
     /// Clears inboxes, pending faults, the request log, the rate budgets and the callback
-    /// log; keeps apps, rooms and users (and `RequestId`s stay unique). Callbacks still
+    /// log; keeps apps and their worlds (rooms, users, streams, forbidden IDs, `Sequence`
+    /// records, ban rules, switches), and `RequestId`s stay unique. Callbacks still
     /// pending are still sent, but no longer listed.
     pub fn reset(&self) {
         self.shared.lock().reset();
@@ -963,23 +1055,36 @@ impl WorldHandle {
     }
 
     /// `user_id`, online in `room_id`, starts publishing `stream_id` (as a client SDK's
-    /// `startPublishingStream`): the stream is listed by [`rooms`](Self::rooms) until it
-    /// stops, its user leaves or the room closes. Stream IDs are unique in a world:
-    /// publishing one that another user (or room) has is refused; the same publish again
-    /// changes nothing.
+    /// `startPublishingStream`), without a title or extra information; see
+    /// [`publish_with`](Self::publish_with).
     pub fn publish(
         &self,
         room_id: &str,
         user_id: &str,
         stream_id: &str,
     ) -> Result<(), PublishError> {
-        self.shared
-            .lock()
-            .publish(self.key, room_id, user_id, stream_id)
+        self.publish_with(room_id, &Publication::new(user_id, stream_id))
     }
 
-    /// The stream `stream_id` of `room_id` stops normally. Returns whether it was being
-    /// published there.
+    /// `publication`'s user, online in `room_id`, starts publishing its stream (as a
+    /// client SDK's `startPublishingStream`): the stream is in the room's list
+    /// ([`rooms`](Self::rooms), `DescribeSimpleStreamList`) and published on the media
+    /// servers (`DescribeRTCStreamState`) until it stops, its user leaves, the room
+    /// closes or it is forbidden. Refused ([`PublishError`]) when the user is not online
+    /// in the room, another publish has the stream ID (they are unique in a world) or
+    /// the room lists it under another user, the ID is forbidden, or a ban rule in
+    /// effect takes publishing away from the user. The same publish again changes
+    /// nothing.
+    pub fn publish_with(
+        &self,
+        room_id: &str,
+        publication: &Publication,
+    ) -> Result<(), PublishError> {
+        self.shared.lock().publish(self.key, room_id, publication)
+    }
+
+    /// The stream `stream_id` of `room_id` stops normally: it ends on the media servers
+    /// and leaves the room's list. Returns whether it was being published there.
     pub fn stop_publishing(&self, room_id: &str, stream_id: &str) -> bool {
         self.shared
             .lock()
@@ -989,6 +1094,34 @@ impl WorldHandle {
     /// Its rooms, open or closed, by room ID.
     pub fn rooms(&self) -> Vec<Room> {
         self.shared.lock().rooms(self.key)
+    }
+
+    /// Every stream it knows, by stream ID: those in a room's list (published, or put
+    /// in by `AddStream`), those published on the media servers (a stream
+    /// `DeleteStream` took off its room's list goes on being published), and the
+    /// forbidden stream IDs (perhaps of no stream yet).
+    pub fn streams(&self) -> Vec<StreamRecord> {
+        self.shared.lock().streams(self.key)
+    }
+
+    /// Its ban rules (spec §17), of every type, expired ones included (until deleted),
+    /// type by type, each type's in the order they were last set.
+    pub fn rules(&self) -> Vec<BanRule> {
+        self.shared.lock().rules(self.key)
+    }
+
+    /// Turns the ban-rule feature on (the default) or off: off, `SetForbidUserRule`,
+    /// `DescribeForbidUserRules` and `DelForbidUserRule` answer 9 (the vendor enables
+    /// the feature on request). The rules stay, and still apply.
+    pub fn set_ban_rules(&self, enabled: bool) {
+        self.shared.lock().world(self.key).rules.enabled = enabled;
+    }
+
+    /// Gives the app the "query stream-state history" permission, or takes it away
+    /// (the default): with it, `DescribeRTCStreamState` answers 41006 with both times
+    /// for a stream that stopped; without it, 41004.
+    pub fn set_stream_state_history(&self, on: bool) {
+        self.shared.lock().world(self.key).media.history = on;
     }
 }
 

@@ -1,6 +1,7 @@
 //! Logging in with a login token (Token04), as a client SDK does: the token must decode
 //! with the app's ServerSecret, be for that app and user, not be expired by the mock's
-//! wall clock, and, when it carries a privilege payload, allow login to the room.
+//! wall clock, and, when it carries a privilege payload, allow login to the room; and no
+//! ban rule in effect may take login away from the user (spec §17).
 
 use std::fmt;
 
@@ -10,8 +11,8 @@ use zego_token::CheckError;
 /// Why a token login was refused. Nothing changed in the world.
 ///
 /// [`reason`](Self::reason) is one of `"undecodable"`, `"wrong app"`, `"wrong user"`,
-/// `"expired"`, `"no login privilege for room"` (or `"unknown app"` when the mock has no
-/// such app); `Display` writes the reason, `": "` and what was found.
+/// `"expired"`, `"no login privilege for room"`, `"banned"` (or `"unknown app"` when the
+/// mock has no such app); `Display` writes the reason, `": "` and what was found.
 ///
 /// ```
 /// use zego_core::AppId;
@@ -67,6 +68,9 @@ pub enum LoginError {
         /// Which of the two.
         detail: String,
     },
+    /// A ban rule in effect takes login away from the user (by its IP address, the
+    /// room, the user, or the user in the room; spec §17).
+    Banned,
 }
 
 impl LoginError {
@@ -79,6 +83,7 @@ impl LoginError {
             LoginError::WrongUser => "wrong user",
             LoginError::Expired { .. } => "expired",
             LoginError::NoLoginPrivilege { .. } => "no login privilege for room",
+            LoginError::Banned => "banned",
         }
     }
 
@@ -117,6 +122,7 @@ impl fmt::Display for LoginError {
             LoginError::Expired { expire, now } => {
                 write!(f, "the token expired at {expire} (the mock's clock: {now})")
             }
+            LoginError::Banned => f.write_str("a ban rule in effect takes login away"),
         }
     }
 }

@@ -12,7 +12,10 @@ use crate::bounded::{Bounded, Weigh};
 use crate::callbacks::{CallbackDelivery, Outbox};
 use crate::inbox::{Delivered, Inboxes, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES};
 use crate::login::LoginError;
-use crate::world::{Login, PublishError, Room, World, WorldKey, unix_millis};
+use crate::rules::BanRule;
+use crate::world::{
+    Login, Publication, PublishError, Room, StreamRecord, World, WorldKey, seconds, unix_millis,
+};
 
 /// The most entries the request log keeps; the oldest are dropped first.
 pub const MAX_LOG_ENTRIES: usize = 100_000;
@@ -296,22 +299,28 @@ impl State {
         decoded
             .check_login(app_id, login.user_id(), room_id, unix_seconds(now))
             .map_err(LoginError::of_check)?;
+        if self
+            .world(key)
+            .login_banned(room_id, &login, unix_millis(now))
+        {
+            return Err(LoginError::Banned);
+        }
         self.world(key)
             .put(room_id, &login.with_token(), true, unix_millis(now));
         self.emit(key);
         Ok(())
     }
 
-    /// `user_id`, online in a room of `key`'s world, starts publishing `stream_id` now.
+    /// `publication`'s user, online in a room of `key`'s world, starts publishing its
+    /// stream now.
     pub(crate) fn publish(
         &mut self,
         key: WorldKey,
         room_id: &str,
-        user_id: &str,
-        stream_id: &str,
+        publication: &Publication,
     ) -> Result<(), PublishError> {
         let now = unix_millis(SystemTime::now());
-        let published = self.world(key).publish(room_id, user_id, stream_id, now);
+        let published = self.world(key).publish(room_id, publication, now);
         self.emit(key);
         published
     }
@@ -350,6 +359,23 @@ impl State {
     /// The rooms of `key`'s world.
     pub(crate) fn rooms(&self, key: WorldKey) -> Vec<Room> {
         self.worlds.get(&key).map(World::rooms).unwrap_or_default()
+    }
+
+    /// The streams `key`'s world knows.
+    pub(crate) fn streams(&self, key: WorldKey) -> Vec<StreamRecord> {
+        self.worlds
+            .get(&key)
+            .map(World::streams)
+            .unwrap_or_default()
+    }
+
+    /// The ban rules of `key`'s world, of every type, expired ones included.
+    pub(crate) fn rules(&self, key: WorldKey) -> Vec<BanRule> {
+        let now = seconds(unix_millis(SystemTime::now()));
+        self.worlds
+            .get(&key)
+            .map(|world| world.rules.list(None, now))
+            .unwrap_or_default()
     }
 
     pub(crate) fn deliver(&mut self, key: WorldKey, user_id: &str, message: Delivered) {

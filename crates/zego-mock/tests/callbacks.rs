@@ -482,3 +482,105 @@ fn only_plain_http_callback_urls_are_accepted() {
         "redacted"
     );
 }
+
+#[test]
+fn the_room_and_stream_calls_send_the_vendors_events() {
+    let receiver = CallbackReceiver::start(CALLBACK_SECRET, |_| Plan::Verify);
+    let mock = sending_to(&receiver, 50)
+        .rate_limits(false)
+        .user("room-1", "alice")
+        .user("room-1", "bob")
+        .start()
+        .unwrap();
+    streams_post(
+        &mock,
+        json!({"room_id": "room-1", "user_id": "alice", "stream_id": "cam",
+               "title": "Live", "extra_info": "{\"seat\":1}"}),
+    );
+    let stream = [("RoomId", "room-1"), ("UserId", "srv"), ("StreamId", "cdn")];
+    assert_eq!(
+        code(mock.addr(), &request("AddStream", &stream)),
+        0,
+        "no event"
+    );
+    let delete = [("RoomId", "room-1"), ("UserId", "srv"), ("StreamId", "cam")];
+    assert_eq!(code(mock.addr(), &request("DeleteStream", &delete)), 0);
+    mock.publish("room-1", "bob", "bob-cam").unwrap();
+    let forbid = media(false, "ForbidRTCStream", &[("StreamId", "bob-cam")]);
+    assert_eq!(media_code(mock.addr(), &forbid), 0);
+    mock.publish("room-1", "alice", "a2").unwrap();
+    let close = request("CloseRoom", &[("RoomId", "room-1")]);
+    assert_eq!(code(mock.addr(), &close), 0);
+    mock.set_online("room-2", "erin", true);
+    let params = [("RoomId", "room-2"), ("RoomCloseCallback", "true")];
+    assert_eq!(code(mock.addr(), &request("CloseRoom", &params)), 0);
+
+    let expected = [
+        "room_create",
+        "room_login",
+        "room_login",
+        "stream_create",
+        "stream_close",
+        "stream_create",
+        "stream_close",
+        "stream_create",
+        "stream_close",
+        "room_logout",
+        "room_logout",
+        "room_create",
+        "room_login",
+        "room_logout",
+        "room_close",
+    ];
+    // In the order of the changes; each room's in that order at the receiver too (the
+    // rooms' go in parallel).
+    let deliveries = settled(&mock, expected.len());
+    let logged: Vec<&str> = deliveries.iter().map(|d| d.event.as_str()).collect();
+    assert_eq!(logged, expected);
+    // What the receiver read of each, in the order of the changes.
+    let seen = receiver.seen();
+    let accepted: Vec<Callback> = deliveries
+        .iter()
+        .map(|d| {
+            let read = seen
+                .iter()
+                .find(|s| s.body == d.body && s.callback.is_some());
+            read.and_then(|s| s.callback.clone())
+                .expect("verified and read")
+        })
+        .collect();
+    let Event::StreamCreate(created) = &accepted[3].event else {
+        unreachable!()
+    };
+    assert_eq!(created.stream(), "cam");
+    assert_eq!(created.title.as_deref(), Some("Live"));
+    assert_eq!(created.extra_info.as_deref(), Some("{\"seat\":1}"));
+    let closes: Vec<(&str, StreamCloseType)> = [4, 6, 8]
+        .iter()
+        .map(|n| match &accepted[*n].event {
+            Event::StreamClose(c) => (c.stream_id.as_deref().unwrap(), c.close_type),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        closes,
+        [
+            ("cam", StreamCloseType::DeleteStream),
+            ("bob-cam", StreamCloseType::Normal),
+            ("a2", StreamCloseType::RoomCleared),
+        ]
+    );
+    for n in [9, 10, 13] {
+        let Event::RoomLogout(logout) = &accepted[n].event else {
+            unreachable!()
+        };
+        assert_eq!(logout.reason, LogoutReason::KickedOut, "{logout:?}");
+    }
+    let Event::RoomClose(closed) = &accepted[14].event else {
+        unreachable!()
+    };
+    assert_eq!(
+        (closed.room_id.as_str(), closed.close_reason),
+        ("room-2", RoomCloseReason::Normal)
+    );
+}

@@ -268,11 +268,66 @@ fn streams_start_and_stop_as_a_client_publishes() {
         assert_eq!(response.status, 200);
     }
     assert!(mock.rooms()[0].streams.is_empty());
-    assert_eq!(get(mock.addr(), "/_mock/streams").status, 405);
+    assert_eq!(get(mock.addr(), "/_mock/streams").json(), json!([]));
 
     // A user's streams end when it leaves the room.
     mock.publish("room-1", "bob", "bob-cam").unwrap();
     mock.set_online("room-1", "bob", false);
     assert!(mock.rooms()[0].streams.is_empty());
     assert!(!mock.stop_publishing("room-1", "bob-cam"));
+}
+
+#[test]
+fn streams_rules_and_switches_have_their_routes() {
+    let mock = start();
+    // A publish needs no "publishing"; it may carry a title and extra information.
+    let body = json!({"room_id": "room-1", "user_id": "alice", "stream_id": "cam",
+                      "title": "Cam", "extra_info": "{\"seat\":1}"});
+    let response = post_json(mock.addr(), "/_mock/streams", &body.to_string());
+    assert_eq!(response.status, 200);
+    let rooms = get(mock.addr(), "/_mock/rooms").json();
+    let stream = &rooms[0]["streams"][0];
+    assert_eq!(
+        stream.as_object().unwrap().keys().collect::<Vec<_>>(),
+        [
+            "added",
+            "censor_flag",
+            "create_time",
+            "extra_info",
+            "stream_id",
+            "stream_number_id",
+            "title",
+            "user_id",
+            "user_name"
+        ]
+    );
+    assert_eq!(
+        (&stream["title"], &stream["extra_info"]),
+        (&json!("Cam"), &json!("{\"seat\":1}"))
+    );
+    assert_eq!(
+        (&stream["added"], &stream["stream_number_id"]),
+        (&json!(false), &json!(1))
+    );
+    assert_eq!(
+        get(mock.addr(), "/_mock/streams").json(),
+        json!([{"room_id": "room-1", "user_id": "alice", "stream_id": "cam",
+                "forbidden": false, "listed": true, "publishing": true}])
+    );
+    // Every world has its own; the query names it.
+    let query = format!("/_mock/streams?app_id={TEST_APP}");
+    assert_eq!(get(mock.addr(), &query).json(), json!([]));
+    assert_eq!(get(mock.addr(), "/_mock/streams?room=1").status, 400);
+    assert_eq!(get(mock.addr(), "/_mock/rules").json(), json!([]));
+    assert_eq!(get(mock.addr(), "/_mock/rules?test_env=maybe").status, 400);
+    // Methods and bodies.
+    assert_eq!(post_json(mock.addr(), "/_mock/rules", "{}").status, 405);
+    assert_eq!(get(mock.addr(), "/_mock/switches").status, 405);
+    let switches = |body: &str| post_json(mock.addr(), "/_mock/switches", body).status;
+    assert_eq!(switches(r#"{"ban_rule": false}"#), 400, "an unknown switch");
+    assert_eq!(switches(r#"{"ban_rules": "no"}"#), 400);
+    assert_eq!(switches("{}"), 200);
+    let not_found = get(mock.addr(), "/_mock/nope").json();
+    let error = not_found["error"].as_str().unwrap();
+    assert!(error.contains("GET /_mock/rules") && error.contains("POST /_mock/switches"));
 }

@@ -82,7 +82,7 @@ fn a_fault_limited_to_an_action_skips_other_requests() {
             .action("SendCustomCommand")
             .times(1),
     );
-    assert_eq!(code(mock.addr(), "/?Action=DescribeUsers"), 100000007);
+    assert_eq!(code(mock.addr(), "/?Action=Nope"), 100000007);
     assert_eq!(code(mock.addr(), "/"), 100000006);
     assert_eq!(mock.faults().len(), 1, "still pending");
     assert_eq!(mock.faults()[0].remaining(), 1);

@@ -80,7 +80,7 @@ fn action_missing_is_100000006() {
 #[test]
 fn action_unknown_is_100000007() {
     let mock = start();
-    for action in ["SendCustomCommands", "sendcustomcommand", "DescribeUsers"] {
+    for action in ["SendCustomCommands", "sendcustomcommand", "DescribeUser"] {
         let req = Req::valid().set("Action", action);
         assert_eq!(code(mock.addr(), &req.target()), 100000007, "{action}");
     }

@@ -174,7 +174,7 @@ fn get_rooms_lists_open_and_closed_rooms() {
     assert_eq!(rooms.as_array().unwrap().len(), 2);
     assert_eq!(
         rooms[0],
-        json!({"room_id": "closed", "open": false, "streams": [], "users": [
+        json!({"room_id": "closed", "open": false, "closed": false, "streams": [], "users": [
             {"user_id": "dave", "online": false, "user_name": "dave", "role": 1,
              "login_time": 0}
         ]})

@@ -14,7 +14,7 @@ pub(super) fn handle(call: &mut Call<'_>) -> Handled {
     // The sender never receives its own message: named as a target, the request is
     // refused, as the core's validation refuses it (it would never be reached).
     if targets.contains(&from_user_id) {
-        return Err(ReturnCode::PARAMETER_ERROR);
+        return Err(ReturnCode::PARAMETER_ERROR.into());
     }
     let content = call.message()?;
     call.room_budget(room_id)?;

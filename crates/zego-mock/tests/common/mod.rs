@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
@@ -117,6 +118,32 @@ pub fn request_for(app: u32, secret: &str, action: &str, params: &[(&str, &str)]
     q
 }
 
+/// A valid, signed request target of a media-service `action` for `APP` (production)
+/// or, with `test_env`, for `TEST_APP` (whose world is the test environment's), with the
+/// business parameters `params` in order and a fresh `Sequence`.
+pub fn media(test_env: bool, action: &str, params: &[(&str, &str)]) -> String {
+    let sequence = sequence();
+    let mut params = params.to_vec();
+    params.push(("Sequence", &sequence));
+    if test_env {
+        params.push(("IsTest", "true"));
+        request_for(TEST_APP, TEST_SECRET, action, &params)
+    } else {
+        request(action, &params)
+    }
+}
+
+/// A `Sequence` value greater than every one before in this process.
+pub fn sequence() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed).to_string()
+}
+
+/// `stream` as the media service takes it from `TEST_APP` in the test environment.
+pub fn prefixed(stream: &str) -> String {
+    format!("zegotest-{TEST_APP}-{stream}")
+}
+
 /// A parsed HTTP response.
 #[derive(Debug)]
 pub struct Response {
@@ -157,6 +184,31 @@ impl Response {
         }
         code
     }
+}
+
+impl Response {
+    /// The envelope's `Code` of a media-service call, checking the rest of the
+    /// envelope's shape on the way (spec §0.2): `Message` is `"ok"` on success, and
+    /// `Data` is always there, `null` on errors (41006 carries the stream's times).
+    pub fn media_code(&self) -> i64 {
+        assert_eq!(self.status, 200, "{self:?}");
+        let json = self.json();
+        assert!(json["Message"].is_string(), "{json}");
+        assert!(json["RequestId"].is_string(), "{json}");
+        let code = json["Code"].as_i64().expect("an integer Code");
+        assert!(json.get("Data").is_some(), "no Data member: {json}");
+        match code {
+            0 => assert_eq!(json["Message"], "ok", "{json}"),
+            41006 => assert!(json["Data"].is_object(), "{json}"),
+            _ => assert!(json["Data"].is_null(), "an error with Data: {json}"),
+        }
+        code
+    }
+}
+
+/// The `Code` answered to one media-service request on a connection of its own.
+pub fn media_code(addr: SocketAddr, target: &str) -> i64 {
+    get(addr, target).media_code()
 }
 
 /// One kept-alive connection.
