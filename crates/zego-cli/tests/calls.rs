@@ -1,14 +1,18 @@
 //! The room and stream calls of the built `zego` binary (messages, users, rooms, streams,
-//! ban rules): their golden dry runs, their checks at each limit, their JSON against a
-//! scripted server that answers with the vendor's example replies, `--all` paging, the
-//! codes that are answers, and the grouped `zego --help`.
+//! ban rules): their golden dry runs, their checks at each limit, their JSON against
+//! zego-mock's world (the data of each call, and what it did there), `--all` paging over
+//! the mock's `Limit` and `Marker`, the codes that are answers, a fan-out of the media
+//! service in the test environment, a page that fails (against a scripted server: the
+//! mock fails no page on its own), and the grouped `zego --help`.
 
 mod call_support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
+use zego_hyper::{AppId, ReturnCode};
+use zego_mock::{App, MessageKind, MockServer, RoomUser, StreamRecord};
 
 use call_support::*;
 
@@ -18,181 +22,53 @@ const MARKER: &str = "1635940599950-user2";
 const PAGE_1: &str = r#"{"Marker":"1635940599950-user2","UserList":[
     {"UserId":"user1","UserName":"user1","UserRole":1},
     {"UserId":"user2","UserName":"user2","UserRole":2}]}"#;
-const PAGE_2: &str =
-    r#"{"Marker":"","UserList":[{"UserId":"user3","UserName":"user3","UserRole":2}]}"#;
 
-/// The vendor's example replies of the room and stream calls (spec §2 to §17), `Data`
-/// verbatim; `DescribeUserList` in two pages (a second page in room `broken` fails with
-/// 2), `DescribeRTCStreamState` closed (41006) for stream `ended` and unknown (41004) for
-/// stream `gone`, `DescribeUsers` one status per user asked about.
-fn vendor_answer(query: &str) -> String {
+/// What the mock cannot be: a `DescribeUserList` whose first page is the vendor's example
+/// (spec §5) and whose second page fails with 2.
+fn second_page_fails(query: &str) -> String {
     static REQUEST_ID: AtomicUsize = AtomicUsize::new(2000);
     let request_id = REQUEST_ID.fetch_add(1, Ordering::Relaxed);
-    let first = |key: &str| values(query, key).first().copied().unwrap_or_default();
-    let (code, data) = match first("Action") {
-        "SendBarrageMessage" => (0, r#"{"MessageId":"1_1611647493487_29"}"#.to_owned()),
-        "DescribeUsers" => {
-            let users: Vec<String> = values(query, "UserId[]")
-                .iter()
-                .map(|u| {
-                    format!(r#"{{"UserId":"{u}","Status":1,"LoginTime":1675674019365,"UserRole":1}}"#)
-                })
-                .collect();
-            (0, format!(r#"{{"UserStatusList":[{}]}}"#, users.join(",")))
-        }
-        "DescribeUserList" => match (first("Marker"), first("RoomId")) {
-            ("", _) => (0, PAGE_1.to_owned()),
-            (_, "broken") => (2, "null".to_owned()),
-            _ => (0, PAGE_2.to_owned()),
-        },
-        "DescribeSimpleStreamList" => (
-            0,
-            r#"{"StreamList":[{"StreamId":"stream_demo","UserId":"user_demo",
-                "UserName":"user_name_demo","CreateTime":1642045110123,"StreamNumberId":10}]}"#
-                .to_owned(),
-        ),
-        "DescribeRTCStreamState" => match first("StreamId") {
-            "gone" => (41004, "null".to_owned()),
-            "ended" => (
-                41006,
-                r#"{"create_time":"1673334117","close_time":"1673337717"}"#.to_owned(),
-            ),
-            _ => (
-                0,
-                r#"{"create_time":"1673334117","close_time":""}"#.to_owned(),
-            ),
-        },
-        "SetForbidUserRule" => (0, r#"{"ExpireTime":1704282648}"#.to_owned()),
-        "DescribeForbidUserRules" => (
-            0,
-            r#"{"RuleList":[
-                {"RuleType":2,"IP":"","RoomId":"room1","UserId":"","DisabledPrivilegeList":[1,2],"ExpireTime":1704282648},
-                {"RuleType":2,"IP":"","RoomId":"room2","UserId":"","DisabledPrivilegeList":[1],"ExpireTime":1704282648}]}"#
-                .to_owned(),
-        ),
-        _ => (0, "null".to_owned()),
+    let (code, data) = match values(query, "Marker").first() {
+        None => (0, PAGE_1),
+        Some(_) => (2, "null"),
     };
     format!(r#"{{"Code":{code},"Message":"ok","RequestId":"{request_id}","Data":{data}}}"#)
 }
 
-/// One invocation of each new call, with its own flags, and the `Data` the scripted
-/// server's answer prints.
-fn every_new_call() -> Vec<(&'static [&'static str], Value)> {
-    let no_data = Value::Null;
-    vec![
-        (
-            &[
-                "send-barrage-message",
-                "--room",
-                "r",
-                "--from",
-                "s",
-                "--message",
-                "666",
-            ],
-            json!({"MessageId": "1_1611647493487_29"}),
-        ),
-        (
-            &[
-                "describe-users",
-                "--room",
-                "r",
-                "--user",
-                "a",
-                "--user",
-                "b",
-            ],
-            json!({"UserStatusList": [
-                {"UserId": "a", "Status": 1, "LoginTime": 1675674019365_i64, "UserRole": 1},
-                {"UserId": "b", "Status": 1, "LoginTime": 1675674019365_i64, "UserRole": 1},
-            ]}),
-        ),
-        (
-            &["describe-user-list", "--room", "room_demo", "--limit", "2"],
-            serde_json::from_str(PAGE_1).unwrap(),
-        ),
-        (&["close-room", "--room", "r"], no_data.clone()),
-        (
-            &["describe-simple-stream-list", "--room", "r"],
-            json!({"StreamList": [{"StreamId": "stream_demo", "UserId": "user_demo",
-                "UserName": "user_name_demo", "CreateTime": 1642045110123_i64, "StreamNumberId": 10}]}),
-        ),
-        (
-            &["add-stream", "--room", "r", "--user", "u", "--stream", "s"],
-            no_data.clone(),
-        ),
-        (
-            &[
-                "delete-stream",
-                "--room",
-                "r",
-                "--user",
-                "u",
-                "--stream",
-                "s",
-            ],
-            no_data.clone(),
-        ),
-        (&["forbid-rtc-stream", "--stream", "rtc01"], no_data.clone()),
-        (&["resume-rtc-stream", "--stream", "rtc01"], no_data.clone()),
-        (
-            &[
-                "forbid-rtc-streams",
-                "--stream",
-                "rtc01",
-                "--stream",
-                "rtc02",
-            ],
-            no_data.clone(),
-        ),
-        (
-            &[
-                "resume-rtc-streams",
-                "--stream",
-                "rtc01",
-                "--stream",
-                "rtc02",
-            ],
-            no_data.clone(),
-        ),
-        (
-            &["describe-rtc-stream-state", "--stream", "rtc01"],
-            json!({"create_time": "1673334117", "close_time": ""}),
-        ),
-        (
-            &[
-                "set-forbid-user-rule",
-                "--rule-type",
-                "room",
-                "--room",
-                "room1",
-                "--privilege",
-                "login",
-                "--effective-time",
-                "1800",
-            ],
-            json!({"ExpireTime": 1704282648}),
-        ),
-        (
-            &["describe-forbid-user-rules", "--rule-type", "room"],
-            json!({"RuleList": [
-                {"RuleType": 2, "IP": "", "RoomId": "room1", "UserId": "",
-                 "DisabledPrivilegeList": [1, 2], "ExpireTime": 1704282648},
-                {"RuleType": 2, "IP": "", "RoomId": "room2", "UserId": "",
-                 "DisabledPrivilegeList": [1], "ExpireTime": 1704282648},
-            ]}),
-        ),
-        (
-            &[
-                "del-forbid-user-rule",
-                "--rule-type",
-                "room",
-                "--room",
-                "room1",
-            ],
-            no_data,
-        ),
-    ]
+/// zego-mock with the app of [`APP`], and `r` with alice and bob online (alice logged in
+/// first) and carol known but offline.
+fn mock() -> MockServer {
+    MockServer::builder()
+        .app(App::new(AppId::new(APP), SECRET))
+        .user("r", "alice")
+        .user("r", "bob")
+        .offline_user("r", "carol")
+        .start()
+        .expect("the mock starts")
+}
+
+/// The user `user` of room `room`, as the world has it.
+fn room_user(mock: &MockServer, room: &str, user: &str) -> RoomUser {
+    mock.rooms()
+        .into_iter()
+        .find(|r| r.room_id == room)
+        .and_then(|r| r.users.into_iter().find(|u| u.user_id == user))
+        .expect("a user of the room")
+}
+
+/// The stream `stream` as the world has it (`GET /_mock/streams`).
+fn stream(mock: &MockServer, stream: &str) -> Option<StreamRecord> {
+    mock.streams().into_iter().find(|s| s.stream_id == stream)
+}
+
+/// A Unix time in seconds, as decimal text, within the last minute.
+fn assert_recent_seconds(text: &str) {
+    let seconds: u64 = text.parse().unwrap_or_else(|_| panic!("{text:?}"));
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!((now - 60..=now).contains(&seconds), "{text}");
 }
 
 #[test]
@@ -520,7 +396,8 @@ fn the_new_calls_pass_at_their_limits() {
 
 #[test]
 fn validation_errors_of_the_new_calls_exit_2_and_send_nothing() {
-    let server = Scripted::start(vendor_answer);
+    let mock = mock();
+    let url = mock.base_url();
     let long = |n: usize| "x".repeat(n);
     let (l257, l128, l1025) = (long(257), long(128), long(1025));
     let cases: [(&[&str], &str); 19] = [
@@ -687,7 +564,7 @@ fn validation_errors_of_the_new_calls_exit_2_and_send_nothing() {
         ),
     ];
     for (args, says) in cases {
-        assert_invalid(&server.base_url, args, says);
+        assert_invalid(&url, args, says);
     }
     // Usage errors: flags clap refuses, and a rule key that does not fit its type.
     for (args, says) in [
@@ -776,74 +653,298 @@ fn validation_errors_of_the_new_calls_exit_2_and_send_nothing() {
             "--rule-type ip needs --ip",
         ),
     ] {
-        let out = call(&server.base_url, args);
+        let out = call(&url, args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
     }
-    assert!(server.queries().is_empty(), "nothing reached the server");
+    assert!(mock.requests().is_empty(), "nothing reached the server");
 }
 
 #[test]
-fn the_json_of_the_new_calls_has_the_shape_of_every_call() {
-    let server = Scripted::start(vendor_answer);
+fn the_json_of_the_new_calls_is_their_data_and_their_effect_in_the_world() {
+    let mock = mock();
+    mock.publish("r", "bob", "cam").expect("bob publishes");
+    let url = mock.base_url();
     let json_of = |args: &[&str]| {
-        let out = call(&server.base_url, &[args, &["--json"][..]].concat());
+        let out = call(&url, &[args, &["--json"][..]].concat());
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
-        serde_json::from_slice::<Value>(&out.stdout).expect("one JSON object")
+        let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        assert_one_request_done(&v);
+        v
     };
-    let expected = shape(&json_of(&["kickout-user", "--room", "r", "--user", "a"]));
-    let calls = every_new_call();
-    for (args, data) in &calls {
+    // Every call's JSON has the shape of every other call's.
+    let expected = shape(&json_of(&[
+        "kickout-user",
+        "--room",
+        "r",
+        "--user",
+        "nobody",
+    ]));
+    let data = |args: &[&str]| {
         let v = json_of(args);
         assert_eq!(shape(&v), expected, "{args:?}: {v}");
-        assert_eq!(&v["data"], data, "{args:?}: the Data as received");
-        assert_one_request_done(&v);
-    }
-    assert_eq!(server.queries().len(), calls.len() + 1);
-    // Each call's summary is its Data, line by line, the same way.
-    let out = call(
-        &server.base_url,
-        &["describe-forbid-user-rules", "--rule-type", "room"],
+        v["data"].clone()
+    };
+
+    // A barrage reaches bob as a barrage, with the MessageId printed; not its sender.
+    let barrage = data(&[
+        "send-barrage-message",
+        "--room",
+        "r",
+        "--from",
+        "alice",
+        "--message",
+        "666",
+    ]);
+    let id = barrage["MessageId"].as_str().expect("a string").to_owned();
+    assert!(id.starts_with("1_") && id.ends_with("_1"), "{id}");
+    assert_eq!(barrage, json!({"MessageId": id}));
+    let inbox = mock.inbox("bob");
+    assert_eq!(inbox.len(), 1);
+    assert!(
+        matches!(&inbox[0].kind, MessageKind::Barrage { message_id, .. } if *message_id == id),
+        "{inbox:?}"
     );
+    assert_eq!(
+        (inbox[0].content.as_str(), inbox[0].from_user_id.as_str()),
+        ("666", "alice")
+    );
+    assert!(mock.inbox("alice").is_empty(), "never to the sender");
+
+    // The users, as the world has them.
+    let alice = room_user(&mock, "r", "alice");
+    assert_eq!(
+        data(&[
+            "describe-users",
+            "--room",
+            "r",
+            "--user",
+            "alice",
+            "--user",
+            "carol"
+        ]),
+        json!({"UserStatusList": [
+            {"UserId": "alice", "Status": 1, "LoginTime": alice.login_time, "UserRole": 1},
+            {"UserId": "carol", "Status": 0, "LoginTime": 0, "UserRole": 0},
+        ]})
+    );
+    assert_eq!(
+        data(&["describe-user-list", "--room", "r", "--limit", "2"]),
+        json!({"Marker": "", "UserList": [
+            {"UserId": "alice", "UserName": "alice", "UserRole": 1},
+            {"UserId": "bob", "UserName": "bob", "UserRole": 1},
+        ]}),
+        "both on the one page: the Marker of the last page"
+    );
+
+    // A stream added is in the list after the one published, then deleted.
+    let added = data(&[
+        "add-stream",
+        "--room",
+        "r",
+        "--user",
+        "Server-Administrator",
+        "--stream",
+        "movie",
+        "--title",
+        "电影",
+    ]);
+    assert_eq!(added, Value::Null);
+    let list = mock
+        .rooms()
+        .into_iter()
+        .find(|r| r.room_id == "r")
+        .unwrap()
+        .streams;
+    let movie = list
+        .iter()
+        .find(|s| s.stream_id == "movie")
+        .expect("listed");
+    assert!(movie.added && movie.title == "电影", "{movie:?}");
+    let cam = list.iter().find(|s| s.stream_id == "cam").expect("listed");
+    assert_eq!(
+        data(&["describe-simple-stream-list", "--room", "r"]),
+        json!({"StreamList": [
+            {"StreamId": "cam", "UserId": "bob", "UserName": "bob",
+             "CreateTime": cam.create_time, "StreamNumberId": 1},
+            {"StreamId": "movie", "UserId": "Server-Administrator", "UserName": "",
+             "CreateTime": movie.create_time, "StreamNumberId": 2},
+        ]})
+    );
+    let deleted = data(&[
+        "delete-stream",
+        "--room",
+        "r",
+        "--user",
+        "Server-Administrator",
+        "--stream",
+        "movie",
+    ]);
+    assert_eq!(deleted, Value::Null);
+    assert_eq!(stream(&mock, "movie"), None, "out of the list");
+
+    // The media service: bob's stream is live, then forbidden and resumed.
+    let state = data(&["describe-rtc-stream-state", "--stream", "cam"]);
+    assert_eq!(state["close_time"], "", "{state}");
+    assert_recent_seconds(state["create_time"].as_str().expect("text"));
+    assert_eq!(data(&["forbid-rtc-stream", "--stream", "cam"]), Value::Null);
+    let forbidden = stream(&mock, "cam").expect("known");
+    assert!(
+        forbidden.forbidden && !forbidden.publishing,
+        "{forbidden:?}"
+    );
+    assert_eq!(data(&["resume-rtc-stream", "--stream", "cam"]), Value::Null);
+    assert_eq!(
+        stream(&mock, "cam"),
+        None,
+        "neither forbidden nor published"
+    );
+    let two = ["--stream", "rtc01", "--stream", "rtc02"];
+    assert_eq!(
+        data(&[&["forbid-rtc-streams"][..], &two].concat()),
+        Value::Null
+    );
+    let records = mock.streams();
+    assert_eq!(records.len(), 2);
+    assert!(
+        records.iter().all(|s| s.forbidden && s.room_id.is_none()),
+        "{records:?}"
+    );
+    assert_eq!(
+        data(&[&["resume-rtc-streams"][..], &two].concat()),
+        Value::Null
+    );
+    assert!(mock.streams().is_empty());
+
+    // A ban rule set, listed, deleted.
+    let set = data(&[
+        "set-forbid-user-rule",
+        "--rule-type",
+        "room",
+        "--room",
+        "room1",
+        "--privilege",
+        "login",
+        "--effective-time",
+        "1800",
+    ]);
+    let rules = mock.rules();
+    assert_eq!(rules.len(), 1);
+    let expire = rules[0].expire_time;
+    assert_eq!(set, json!({"ExpireTime": expire}));
+    assert_eq!(
+        (
+            rules[0].rule_type,
+            rules[0].room_id.as_str(),
+            &rules[0].disabled_privileges[..]
+        ),
+        (2, "room1", &[1][..])
+    );
+    assert_eq!(
+        data(&["describe-forbid-user-rules", "--rule-type", "room"]),
+        json!({"RuleList": [{"RuleType": 2, "IP": "", "RoomId": "room1", "UserId": "",
+                             "DisabledPrivilegeList": [1], "ExpireTime": expire}]})
+    );
+    let deleted = data(&[
+        "del-forbid-user-rule",
+        "--rule-type",
+        "room",
+        "--room",
+        "room1",
+    ]);
+    assert_eq!(deleted, Value::Null);
+    assert!(mock.rules().is_empty());
+
+    // The room closed: its users offline.
+    assert_eq!(data(&["close-room", "--room", "r"]), Value::Null);
+    let room = mock.rooms().into_iter().find(|r| r.room_id == "r").unwrap();
+    assert!(
+        room.closed && room.users.iter().all(|u| !u.online),
+        "{room:?}"
+    );
+    assert_eq!(mock.requests().len(), 16, "one request a call");
+}
+
+#[test]
+fn the_summary_of_a_call_is_its_data_line_by_line() {
+    let mock = mock();
+    let url = mock.base_url();
+    for (room, privileges) in [("room1", &["login", "publish"][..]), ("room2", &["login"])] {
+        let mut args = vec![
+            "set-forbid-user-rule",
+            "--rule-type",
+            "room",
+            "--room",
+            room,
+        ];
+        args.extend(privileges.iter().flat_map(|p| ["--privilege", p]));
+        args.extend(["--effective-time", "1800"]);
+        let out = call(&url, &args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let expires: Vec<i64> = mock.rules().iter().map(|r| r.expire_time).collect();
+    let out = call(&url, &["describe-forbid-user-rules", "--rule-type", "room"]);
     let text = stdout(&out);
     assert!(text.starts_with("done (request id "), "{text}");
     assert!(
-        text.ends_with(
-            ")\nRuleList: DisabledPrivilegeList=[1,2] ExpireTime=1704282648 IP= RoomId=room1 \
+        text.ends_with(&format!(
+            ")\nRuleList: DisabledPrivilegeList=[1,2] ExpireTime={} IP= RoomId=room1 \
              RuleType=2 UserId=\
-             \nRuleList: DisabledPrivilegeList=[1] ExpireTime=1704282648 IP= RoomId=room2 \
-             RuleType=2 UserId=\n"
-        ),
+             \nRuleList: DisabledPrivilegeList=[1] ExpireTime={} IP= RoomId=room2 \
+             RuleType=2 UserId=\n",
+            expires[0], expires[1]
+        )),
         "{text}"
     );
 }
 
 #[test]
 fn a_code_that_is_an_answer_is_a_success_with_its_code_shown() {
-    let server = Scripted::start(vendor_answer);
+    let mock = mock();
+    mock.publish("r", "bob", "live").expect("bob publishes");
+    mock.publish("r", "alice", "ended")
+        .expect("alice publishes");
+    assert!(mock.stop_publishing("r", "ended"));
+    mock.default_world().set_stream_state_history(true);
+    let url = mock.base_url();
     let state = |stream: &str, json: bool| {
         let mut args = vec!["describe-rtc-stream-state", "--stream", stream];
         if json {
             args.push("--json");
         }
-        let out = call(&server.base_url, &args);
+        let out = call(&url, &args);
         assert_eq!(out.status.code(), Some(0), "{stream}: {}", stderr(&out));
         assert!(stderr(&out).is_empty(), "{stream}: {}", stderr(&out));
         stdout(&out)
     };
+    let json = |stream: &str| serde_json::from_str::<Value>(&state(stream, true)).unwrap();
     // Active (0): no code line.
-    let text = state("rtc01", false);
+    let live = json("live");
+    assert_eq!(live["code"], 0, "{live}");
+    let created = live["data"]["create_time"]
+        .as_str()
+        .expect("text")
+        .to_owned();
+    assert_recent_seconds(&created);
+    let text = state("live", false);
     assert!(
-        text.ends_with(")\nclose_time: \ncreate_time: 1673334117\n"),
+        text.ends_with(&format!(")\nclose_time: \ncreate_time: {created}\n")),
         "{text}"
     );
-    // Closed (41006) and unknown (41004): the code and its meaning, exit 0.
+    // Closed with the history switch on (41006) and unknown (41004): the code and its
+    // meaning, exit 0.
+    let ended = json("ended");
+    let (created, closed) = (&ended["data"]["create_time"], &ended["data"]["close_time"]);
+    let (created, closed) = (created.as_str().unwrap(), closed.as_str().unwrap());
+    assert_recent_seconds(created);
+    assert_recent_seconds(closed);
+    assert!(created <= closed, "{ended}");
     let text = state("ended", false);
     assert!(
-        text.ends_with(
+        text.ends_with(&format!(
             ")\nCode: 41006 (the stream exists but is closed)\n\
-             close_time: 1673337717\ncreate_time: 1673334117\n"
-        ),
+             close_time: {closed}\ncreate_time: {created}\n"
+        )),
         "{text}"
     );
     let text = state("gone", false);
@@ -851,33 +952,43 @@ fn a_code_that_is_an_answer_is_a_success_with_its_code_shown() {
         text.contains(")\nCode: 41004 (the stream ID does not exist)\n"),
         "{text}"
     );
-    for (stream, code, data) in [
-        (
-            "ended",
-            41006,
-            json!({"create_time": "1673334117", "close_time": "1673337717"}),
-        ),
-        ("gone", 41004, json!({"create_time": "", "close_time": ""})),
-    ] {
-        let v: Value = serde_json::from_str(&state(stream, true)).unwrap();
+    for (v, code) in [(ended, 41006), (json("gone"), 41004)] {
         assert_eq!(v["code"], code, "{v}");
         assert_eq!(v["done"], true);
-        assert_eq!(v["data"], data, "the Data as the client reads it");
         assert_eq!(v["failed_requests"], json!([]));
+        if code == 41004 {
+            assert_eq!(
+                v["data"],
+                json!({"create_time": "", "close_time": ""}),
+                "the Data as the client reads it"
+            );
+        }
     }
-    assert_eq!(server.queries().len(), 5, "answers are not retried");
+    assert_eq!(mock.requests().len(), 6, "answers are not retried");
 }
+
+/// The users of the paging rooms, in the order they logged in.
+const PAGED_USERS: [&str; 5] = ["user1", "user2", "user3", "user4", "user5"];
 
 #[test]
 fn describe_user_list_all_follows_the_pages_to_the_end() {
-    let server = Scripted::start(vendor_answer);
+    // Three rooms of the same five users, so that each part of the test has a room's
+    // budget of 1 page a second of its own.
+    let mut builder = MockServer::builder().app(App::new(AppId::new(APP), SECRET));
+    for room in ["room_json", "room_text", "room_marker"] {
+        for user in PAGED_USERS {
+            builder = builder.user(room, user);
+        }
+    }
+    let mock = builder.start().expect("the mock starts");
+    let url = mock.base_url();
     let started = Instant::now();
     let out = call(
-        &server.base_url,
+        &url,
         &[
             "describe-user-list",
             "--room",
-            "room_demo",
+            "room_json",
             "--limit",
             "2",
             "--all",
@@ -890,11 +1001,8 @@ fn describe_user_list_all_follows_the_pages_to_the_end() {
     assert_eq!(v["action"], "DescribeUserList");
     assert_eq!(v["done"], true);
     assert_eq!(v["code"], 0);
-    assert_eq!(
-        (v["calls"].as_u64(), v["attempts"].as_u64()),
-        (Some(2), Some(2))
-    );
-    assert_eq!(v["request_ids"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["calls"], 3, "a page is a call: {v}");
+    assert_eq!(v["request_ids"].as_array().map(Vec::len), Some(3));
     assert_eq!(v["request_id"], v["request_ids"][0]);
     let users: Vec<&str> = v["data"]["UserList"]
         .as_array()
@@ -902,78 +1010,117 @@ fn describe_user_list_all_follows_the_pages_to_the_end() {
         .iter()
         .filter_map(|u| u["UserId"].as_str())
         .collect();
-    assert_eq!(users, ["user1", "user2", "user3"]);
+    assert_eq!(users, PAGED_USERS, "the oldest login first");
     assert_eq!(
         v["data"].as_object().map(|d| d.len()),
         Some(1),
         "no Marker: {v}"
     );
+    // The pages the mock answered: the first without a Marker, then from the last user
+    // of the page before. Paced by the room's budget, a page may reach the mock a little
+    // early and be answered 207, then retried: every attempt is counted.
+    let log = mock.requests();
+    assert_eq!(v["attempts"].as_u64(), Some(log.len() as u64), "{v}");
+    let answered: Vec<&str> = log
+        .iter()
+        .filter(|r| r.code == Some(ReturnCode::SUCCESS))
+        .map(|r| r.query.as_str())
+        .collect();
+    assert!(
+        log.iter()
+            .all(|r| matches!(r.code.map(ReturnCode::get), Some(0 | 207)))
+    );
+    let markers: Vec<Vec<&str>> = answered.iter().map(|q| values(q, "Marker")).collect();
+    let at = |user: &str| format!("{}-{user}", room_user(&mock, "room_json", user).login_time);
+    assert_eq!(
+        markers,
+        [
+            vec![],
+            vec![at("user2").as_str()],
+            vec![at("user4").as_str()]
+        ],
+        "the first page has no Marker"
+    );
+    assert!(
+        took >= Duration::from_millis(1900),
+        "paced by the budget of one page per second per room: {took:?}"
+    );
     let expected = shape(
         &serde_json::from_slice::<Value>(
             &call(
-                &server.base_url,
-                &["describe-users", "--room", "r", "--user", "a", "--json"],
+                &url,
+                &[
+                    "describe-users",
+                    "--room",
+                    "room_json",
+                    "--user",
+                    "user1",
+                    "--json",
+                ],
             )
             .stdout,
         )
         .unwrap(),
     );
     assert_eq!(shape(&v), expected, "the shape of every call");
-    let markers: Vec<Vec<String>> = server
-        .queries()
-        .iter()
-        .filter(|q| values(q, "Action") == ["DescribeUserList"])
-        .map(|q| values(q, "Marker").into_iter().map(String::from).collect())
-        .collect();
-    assert_eq!(
-        markers,
-        [vec![], vec![MARKER.to_owned()]],
-        "the first page has no Marker"
-    );
-    assert!(
-        took >= Duration::from_millis(900),
-        "paced by the budget of one page per second per room: {took:?}"
-    );
 
     // The summary lists the users of every page.
     let out = call(
-        &server.base_url,
-        &["describe-user-list", "--room", "room_demo", "--all"],
-    );
-    let text = stdout(&out);
-    assert!(text.starts_with("done in 2 calls (request ids "), "{text}");
-    assert!(
-        text.ends_with(
-            ")\nUserList: UserId=user1 UserName=user1 UserRole=1\
-             \nUserList: UserId=user2 UserName=user2 UserRole=2\
-             \nUserList: UserId=user3 UserName=user3 UserRole=2\n"
-        ),
-        "{text}"
-    );
-
-    // Without --all: the one page --marker names, with its Marker.
-    let out = call(
-        &server.base_url,
+        &url,
         &[
             "describe-user-list",
             "--room",
-            "room_demo",
+            "room_text",
+            "--limit",
+            "2",
+            "--all",
+        ],
+    );
+    let text = stdout(&out);
+    assert!(text.starts_with("done in 3 calls (request ids "), "{text}");
+    let lines: String = PAGED_USERS
+        .iter()
+        .map(|u| format!("\nUserList: UserId={u} UserName={u} UserRole=1"))
+        .collect();
+    assert!(text.ends_with(&format!("){lines}\n")), "{text}");
+
+    // Without --all: the one page --marker names, with its Marker.
+    let marker = format!(
+        "{}-user2",
+        room_user(&mock, "room_marker", "user2").login_time
+    );
+    let out = call(
+        &url,
+        &[
+            "describe-user-list",
+            "--room",
+            "room_marker",
+            "--limit",
+            "2",
             "--marker",
-            MARKER,
+            &marker,
             "--json",
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["calls"], 1);
-    assert_eq!(v["data"], serde_json::from_str::<Value>(PAGE_2).unwrap());
-    let last = server.queries().pop().unwrap();
-    assert_eq!(values(&last, "Marker"), [MARKER]);
+    let next = format!(
+        "{}-user4",
+        room_user(&mock, "room_marker", "user4").login_time
+    );
+    assert_eq!(
+        v["data"],
+        json!({"Marker": next, "UserList": [
+            {"UserId": "user3", "UserName": "user3", "UserRole": 1},
+            {"UserId": "user4", "UserName": "user4", "UserRole": 1},
+        ]})
+    );
 }
 
 #[test]
 fn a_page_that_fails_ends_paging_with_the_users_gathered() {
-    let server = Scripted::start(vendor_answer);
+    let server = Scripted::start(second_page_fails);
     let out = call(
         &server.base_url,
         &["describe-user-list", "--room", "broken", "--all", "--json"],
@@ -996,44 +1143,52 @@ fn a_page_that_fails_ends_paging_with_the_users_gathered() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(
-        server.queries().len(),
-        2,
-        "a parameter error is not retried"
-    );
+    let queries = server.queries();
+    assert_eq!(queries.len(), 2, "a parameter error is not retried");
+    assert_eq!(values(&queries[1], "Marker"), [MARKER]);
 }
 
 #[test]
 fn a_media_fan_out_sends_one_sequence_per_request() {
-    let server = Scripted::start(vendor_answer);
+    let mock = mock();
     let streams: Vec<String> = (0..25).map(|i| format!("rtc{i:02}")).collect();
     let mut args = vec!["forbid-rtc-streams", "--test-env", "--json"];
     args.extend(streams.iter().flat_map(|s| ["--stream", s.as_str()]));
-    let out = call(&server.base_url, &args);
+    let out = call(&mock.base_url(), &args);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (v["calls"].as_u64(), v["code"].as_i64()),
         (Some(2), Some(0))
     );
-    let queries = server.queries();
-    let sizes: Vec<usize> = queries
+    let log = mock.requests();
+    let sizes: Vec<usize> = log
         .iter()
-        .map(|q| values(q, "StreamId[]").len())
+        .map(|r| values(&r.query, "StreamId[]").len())
         .collect();
     assert_eq!(sizes, [20, 5]);
     assert!(
-        queries
-            .iter()
-            .flat_map(|q| values(q, "StreamId[]"))
+        log.iter()
+            .flat_map(|r| values(&r.query, "StreamId[]"))
             .all(|s| s.starts_with("zegotest-424242-rtc")),
-        "{queries:?}"
+        "{log:?}"
     );
-    let sequences: Vec<u64> = queries
+    assert!(log.iter().all(|r| values(&r.query, "IsTest") == ["true"]));
+    let sequences: Vec<u64> = log
         .iter()
-        .map(|q| values(q, "Sequence")[0].parse().unwrap())
+        .map(|r| values(&r.query, "Sequence")[0].parse().unwrap())
         .collect();
     assert!(sequences[0] < sequences[1], "{sequences:?}");
+    // The test environment's world has them, as published (without the prefix).
+    let forbidden: Vec<String> = mock
+        .world(AppId::new(APP), true)
+        .streams()
+        .into_iter()
+        .filter(|s| s.forbidden)
+        .map(|s| s.stream_id)
+        .collect();
+    assert_eq!(forbidden, streams);
+    assert!(mock.streams().is_empty(), "production saw nothing");
 }
 
 #[test]

@@ -22,27 +22,40 @@
 //!         -> Result<FanOutReply<B::Merged>, ValidationError> {
 //!         self.0.fan_out(call)
 //!     }
+//!     fn all_pages<P: Paged + Send + 'static>(&self, call: P)
+//!         -> Result<AllPages<P::Item>, ValidationError> {
+//!         self.0.all_pages(call)
+//!     }
 //! }
 //!
 //! zego_conformance::conformance_tests!(Ureq);
 //! ```
 //!
-//! Adding a call adds its scenarios to [`scenarios`] and their names to
+//! The scenarios are grouped by topic: [`scenarios`] (the first calls: custom commands,
+//! broadcasts, kicks, user counts), [`rooms`] (barrages, the user queries, `CloseRoom`),
+//! [`streams`] (the stream list, the media service's forbid, resume and stream state,
+//! the test environment's prefix) and [`rules`] (the ban rules); [`retries`] makes every
+//! call meet a throttled and a transient answer, from one table. Adding a call adds its
+//! scenarios to one of those modules, its row to [`retries::rows`], and their names to
 //! [`conformance_tests!`].
 #![forbid(unsafe_code)]
 #![allow(missing_docs, reason = "a test suite, not a published crate")]
 
 pub mod capture;
 pub mod matrix;
+pub mod retries;
+pub mod rooms;
+pub mod rules;
 pub mod scenarios;
+pub mod streams;
 pub mod tls;
 
 use std::net::TcpListener;
 use std::time::Duration;
 
 use zego_core::{
-    Action, AppId, Batched, BuildClient, ClientBuilder, Endpoint, Error, FanOutReply, Rate, Reply,
-    RetryPolicy, ServerSecret, ValidationError,
+    Action, AllPages, AppId, Batched, BuildClient, ClientBuilder, Endpoint, Error, FanOutReply,
+    Paged, Rate, Reply, RetryPolicy, ServerSecret, ValidationError,
 };
 use zego_mock::{App, LoggedRequest, MockServer, MockServerBuilder};
 
@@ -69,6 +82,8 @@ pub struct Spec {
     pub connect_timeout: Duration,
     pub timeout: Duration,
     pub unsafe_retries: bool,
+    /// `IsTest=true` on every call (the test environment).
+    pub is_test: bool,
     pub retry: Option<RetryPolicy>,
     pub limit: Limit,
     /// Root certificates (PEM) the client trusts besides the bundled ones.
@@ -100,7 +115,8 @@ impl Spec {
             .endpoint(endpoint)
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
-            .unsafe_retries(self.unsafe_retries);
+            .unsafe_retries(self.unsafe_retries)
+            .is_test(self.is_test);
         if let Some(policy) = &self.retry {
             builder = builder.retry_policy(policy.clone());
         }
@@ -131,6 +147,12 @@ pub trait TestClient: Clone + Send + Sync + 'static {
         &self,
         call: B,
     ) -> Result<FanOutReply<B::Merged>, ValidationError>;
+
+    /// Every page of a paged call, gathered.
+    fn all_pages<P: Paged + Send + 'static>(
+        &self,
+        call: P,
+    ) -> Result<AllPages<P::Item>, ValidationError>;
 }
 
 /// The mock world: [`APP`]; `alice` and `bob` online in `room-1`, `carol` known there
@@ -175,6 +197,7 @@ pub fn spec_for(base_url: String) -> Spec {
         connect_timeout: Duration::from_secs(5),
         timeout: Duration::from_secs(10),
         unsafe_retries: false,
+        is_test: false,
         retry: None,
         limit: Limit::Vendor,
         root_certificates: Vec::new(),
@@ -206,6 +229,37 @@ pub fn param<'q>(request: &'q LoggedRequest, key: &str) -> &'q str {
         .unwrap_or_default()
 }
 
+/// Whether `user` is online in `room` (`None` when the room does not know the user).
+pub fn online(mock: &MockServer, room: &str, user: &str) -> Option<bool> {
+    mock.rooms()
+        .into_iter()
+        .find(|r| r.room_id == room)?
+        .users
+        .into_iter()
+        .find(|u| u.user_id == user)
+        .map(|u| u.online)
+}
+
+/// The codes the mock answered, in order (`None` where it sent no envelope).
+pub fn codes(mock: &MockServer) -> Vec<Option<zego_core::ReturnCode>> {
+    mock.requests().iter().map(|r| r.code).collect()
+}
+
+/// A call ended with `code`, of `class` in the call's group, after one attempt: not
+/// retried.
+pub fn assert_final(
+    result: Result<impl std::fmt::Debug, Error>,
+    code: zego_core::ReturnCode,
+    class: zego_core::CodeClass,
+) {
+    let error = result.expect_err("the call fails");
+    assert_eq!(
+        (error.code(), error.class(), error.attempts()),
+        (Some(code), Some(class), 1),
+        "{error}"
+    );
+}
+
 /// The contents of the messages in `user`'s inbox, in order.
 pub fn contents(mock: &MockServer, user: &str) -> Vec<String> {
     mock.inbox(user).into_iter().map(|d| d.content).collect()
@@ -225,8 +279,8 @@ pub fn assert_clean(text: &str, mock_url: &str) {
     assert!(!text.contains(mock_url), "the URL leaked into {text:?}");
 }
 
-/// One `#[test]` per scenario and per case of the fault matrix, for the [`TestClient`]
-/// `$t`.
+/// One `#[test]` per scenario, per case of the fault matrix and per call of the retry
+/// table ([`retries`]), for the [`TestClient`] `$t`.
 #[macro_export]
 macro_rules! conformance_tests {
     ($t:ty) => {
@@ -246,6 +300,16 @@ macro_rules! conformance_tests {
             scenarios::kick_fans_out_by_five,
             scenarios::user_counts,
             scenarios::user_counts_are_paced,
+            rooms::barrage_reaches_the_room_but_the_sender,
+            rooms::describe_users_reports_who_is_in_the_room,
+            rooms::user_list_pages_to_the_end,
+            rooms::close_room_ends_it,
+            streams::added_stream_is_listed_then_deleted,
+            streams::forbid_and_resume_one_stream,
+            streams::forbid_and_resume_in_batches,
+            streams::stream_state_answers,
+            streams::test_environment_gets_the_stream_prefix,
+            rules::ban_rules_are_set_described_and_deleted,
             capture::tracing_spans_and_events,
             tls::targeted_send_over_tls,
             tls::fan_out_over_tls,
@@ -280,6 +344,27 @@ macro_rules! conformance_tests {
             case_15_a_kick_is_retried_after_a_dropped_connection = 15,
             case_16_a_broadcast_is_not_retried_after_delivery = 16,
         );
+        $crate::conformance_tests!(@retries $t;
+            retried_send_custom_command = "SendCustomCommand",
+            retried_send_broadcast_message = "SendBroadcastMessage",
+            retried_send_barrage_message = "SendBarrageMessage",
+            retried_kickout_user = "KickoutUser",
+            retried_describe_users = "DescribeUsers",
+            retried_describe_user_list = "DescribeUserList",
+            retried_describe_user_num = "DescribeUserNum",
+            retried_close_room = "CloseRoom",
+            retried_describe_simple_stream_list = "DescribeSimpleStreamList",
+            retried_add_stream = "AddStream",
+            retried_delete_stream = "DeleteStream",
+            retried_forbid_rtc_stream = "ForbidRTCStream",
+            retried_resume_rtc_stream = "ResumeRTCStream",
+            retried_forbid_rtc_streams = "ForbidRTCStreams",
+            retried_resume_rtc_streams = "ResumeRTCStreams",
+            retried_describe_rtc_stream_state = "DescribeRTCStreamState",
+            retried_set_forbid_user_rule = "SetForbidUserRule",
+            retried_describe_forbid_user_rules = "DescribeForbidUserRules",
+            retried_del_forbid_user_rule = "DelForbidUserRule",
+        );
     };
     (@each $t:ty; $($module:ident :: $name:ident),* $(,)?) => {
         $(
@@ -288,6 +373,18 @@ macro_rules! conformance_tests {
                 $crate::$module::$name::<$t>();
             }
         )*
+    };
+    (@retries $t:ty; $($name:ident = $call:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::retries::run::<$t>($call);
+            }
+        )*
+        #[test]
+        fn retries_cover_every_call() {
+            $crate::retries::assert_covers::<$t>(&[$($call),*]);
+        }
     };
     (@matrix $t:ty; $($name:ident = $n:literal),* $(,)?) => {
         $(

@@ -10,7 +10,8 @@ use zego_core::{CodeClass, Error, Problem, ReturnCode};
 use zego_mock::{Fault, FaultKind, MessageKind, MockServer};
 
 use crate::{
-    BIG_ROOM, Spec, TestClient, assert_clean, contents, fan_out_users, spec, spec_for, start_mock,
+    BIG_ROOM, Spec, TestClient, assert_clean, contents, fan_out_users, online, spec, spec_for,
+    start_mock,
 };
 
 fn to_alice(content: &str) -> SendCustomCommand {
@@ -371,16 +372,6 @@ pub fn broadcast_errors<T: TestClient>() {
 
 // ---------------------------------------------------------------------------------------
 // KickoutUser
-
-fn online(mock: &MockServer, room: &str, user: &str) -> Option<bool> {
-    mock.rooms()
-        .into_iter()
-        .find(|r| r.room_id == room)?
-        .users
-        .into_iter()
-        .find(|u| u.user_id == user)
-        .map(|u| u.online)
-}
 
 /// Kicked users are offline afterwards; users not in the room are ignored.
 pub fn kick_takes_users_offline<T: TestClient>() {

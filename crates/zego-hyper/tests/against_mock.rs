@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use zego_conformance::{BIG_ROOM, Limit, Spec, TestClient, fan_out_users, spec, start_mock};
 use zego_core::actions::SendCustomCommand;
-use zego_core::{Action, Batched, Error, FanOutReply, Reply, ValidationError};
+use zego_core::{Action, AllPages, Batched, Error, FanOutReply, Paged, Reply, ValidationError};
 use zego_hyper::Client;
 
 /// The async client, driven to completion on a multi-threaded tokio runtime.
@@ -40,6 +40,13 @@ impl TestClient for Hyper {
         call: B,
     ) -> Result<FanOutReply<B::Merged>, ValidationError> {
         self.runtime.block_on(self.client.fan_out(call))
+    }
+
+    fn all_pages<P: Paged + Send + 'static>(
+        &self,
+        call: P,
+    ) -> Result<AllPages<P::Item>, ValidationError> {
+        self.runtime.block_on(self.client.all_pages(call))
     }
 }
 

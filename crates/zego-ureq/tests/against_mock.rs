@@ -4,7 +4,7 @@
 
 use zego_conformance::{BIG_ROOM, Spec, TestClient, fan_out_users, spec, start_mock};
 use zego_core::actions::SendCustomCommand;
-use zego_core::{Action, Batched, Error, FanOutReply, Reply, ValidationError};
+use zego_core::{Action, AllPages, Batched, Error, FanOutReply, Paged, Reply, ValidationError};
 use zego_ureq::Client;
 
 #[derive(Clone)]
@@ -26,6 +26,13 @@ impl TestClient for Ureq {
         call: B,
     ) -> Result<FanOutReply<B::Merged>, ValidationError> {
         self.0.fan_out(call)
+    }
+
+    fn all_pages<P: Paged + Send + 'static>(
+        &self,
+        call: P,
+    ) -> Result<AllPages<P::Item>, ValidationError> {
+        self.0.all_pages(call)
     }
 }
 
