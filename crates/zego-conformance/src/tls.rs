@@ -48,8 +48,10 @@ pub fn pacing_over_tls<T: TestClient>() {
     scenarios::pacing_uses_the_budget_without_206_on::<T>(&start_mock_tls());
 }
 
-/// Calls one after the other through one client share one kept-alive connection: over
-/// TLS (one handshake for all) and over plain HTTP.
+/// Calls one after the other through one client share a kept-alive connection: over TLS
+/// (a handshake for many calls) and over plain HTTP. At most 2 connections for 11 calls:
+/// hyper's pool takes a connection back from the connection's own task, just after the
+/// answer is read, and a call that comes in that instant opens a second one.
 pub fn calls_reuse_one_connection<T: TestClient>() {
     for mock in [start_mock_tls(), start_mock()] {
         let client = T::build(&spec(&mock));
@@ -63,7 +65,12 @@ pub fn calls_reuse_one_connection<T: TestClient>() {
         assert_eq!(counted.counts().map(<[_]>::len), Some(1));
         assert_eq!(mock.requests().len(), 11);
         assert_eq!(mock.inbox("alice").len(), 10);
-        assert_eq!(mock.connections(), 1, "tls: {}", mock.is_tls());
+        let connections = mock.connections();
+        assert!(
+            (1..=2).contains(&connections),
+            "{connections} connections for 11 calls (tls: {})",
+            mock.is_tls()
+        );
     }
 }
 

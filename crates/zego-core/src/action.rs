@@ -51,6 +51,22 @@ impl Rate {
         self.per
     }
 
+    /// The rate a client paces at to stay within this budget: the period stretched by 2%,
+    /// at most 50 ms, so that the network's jitter between two requests does not bring
+    /// them closer together, when they reach the server, than the budget allows (a budget
+    /// of one request per second holds no more than one request in any second).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zego_core::Rate;
+    /// assert_eq!(Rate::per_second(1).paced().period(), Duration::from_millis(1020));
+    /// assert_eq!(Rate::new(1, Duration::from_secs(10)).paced().period(), Duration::from_millis(10_050));
+    /// ```
+    pub fn paced(self) -> Rate {
+        let margin = (self.per / 50).min(Duration::from_millis(50));
+        Rate::new(self.count, self.per.saturating_add(margin))
+    }
+
     /// The time between two requests at an even pace: `period / count`.
     pub fn interval(self) -> Duration {
         self.per / self.count

@@ -278,15 +278,16 @@ impl<'c, A: Action> Call<'c, A> {
         }
     }
 
-    /// The budgets of the call: per AppId, and per room if it has one.
+    /// The budgets of the call, per AppId and per room, as the client paces them
+    /// ([`Rate::paced`](crate::Rate::paced)).
     fn slots(&self) -> (Slot<'_>, Option<Slot<'_>>) {
         let budget = A::BUDGET;
-        let app = Slot::app(A::NAME, budget.app_rate(self.config.is_test_environment()));
+        let app = budget.app_rate(self.config.is_test_environment()).paced();
         let room = budget
             .room_rate()
             .zip(self.action.budget_room())
-            .map(|(rate, room)| Slot::room(A::NAME, room, rate));
-        (app, room)
+            .map(|(rate, room)| Slot::room(A::NAME, room, rate.paced()));
+        (Slot::app(A::NAME, app), room)
     }
 
     /// Reports the outcome of the request last handed out: its HTTP status and body (read
@@ -845,8 +846,13 @@ mod tests {
                 (w[0], w[100])
             );
         }
-        // ...and the budget is used: 1,000 sends take 9.99 s.
-        assert_eq!(*sent.last().unwrap(), Duration::from_millis(9990));
+        // ...and the budget is used, paced 2% slower than its figure so that jitter on
+        // the way cannot push two requests closer than it allows: 1,000 sends take
+        // 999 intervals of 10.2 ms.
+        assert_eq!(
+            *sent.last().unwrap(),
+            Rate::per_second(100).paced().interval() * 999
+        );
 
         // The test environment's budget is 10/s.
         let test_env =
@@ -857,7 +863,7 @@ mod tests {
             let run = drive(&test_env, &limiter, t0, |_| success());
             last = run.sent[0].0;
         }
-        assert_eq!(last, Duration::from_secs(1));
+        assert_eq!(last, Duration::from_millis(1020));
     }
 
     #[test]
@@ -995,15 +1001,12 @@ mod tests {
         let t0 = Instant::now();
         let first = |room| drive_media(&config, &limiter, t0, room, |_| success()).1[0];
         assert_eq!(first("a"), Duration::ZERO);
-        assert_eq!(
-            first("b"),
-            Duration::from_millis(10),
-            "the app budget: 100/s"
-        );
-        assert_eq!(first("a"), Duration::from_secs(1), "the room budget: 1/s");
+        let ms = Duration::from_micros;
+        assert_eq!(first("b"), ms(10_200), "the app budget: 100/s, paced");
+        assert_eq!(first("a"), ms(1_020_000), "the room budget: 1/s, paced");
         assert_eq!(
             first("c"),
-            Duration::from_millis(20),
+            ms(20_400),
             "a free app slot: room a's queue does not hold other rooms back"
         );
     }
@@ -1058,12 +1061,14 @@ mod tests {
             let step = call.poll(t0, &mut host);
             waiting.push((call, step));
         }
-        // Slots 0, 10, ..., 90 ms; drop every other call that waits.
+        // Slots 0, 10.2, ..., 91.8 ms (100/s, paced 2% slower); drop every other call
+        // that waits.
+        let gap = Rate::per_second(100).paced().interval();
         let mut kept = Vec::new();
         for (i, (call, step)) in waiting.into_iter().enumerate() {
             match step {
                 Step::Send(_) => assert_eq!(i, 0),
-                Step::Wait(at) => assert_eq!(at - t0, Duration::from_millis(10 * i as u64)),
+                Step::Wait(at) => assert_eq!(at - t0, gap * i as u32),
                 Step::Done => panic!("not done"),
             }
             if i % 2 == 0 {
@@ -1071,17 +1076,17 @@ mod tests {
             }
         }
         assert_eq!(kept.len(), 5);
-        // The next five calls take 10, 30, 50, 70, 90 ms, then 100 ms.
+        // The next five calls take the slots given back, then the one after the last.
         let mut next = Vec::new();
         for _ in 0..6 {
             let mut call = Call::new(&config, &limiter, command()).unwrap();
             match call.poll(t0, &mut host) {
-                Step::Wait(at) => next.push((at - t0).as_millis()),
+                Step::Wait(at) => next.push(at - t0),
                 other => panic!("{other:?}"),
             }
             kept.push(call);
         }
-        assert_eq!(next, [10, 30, 50, 70, 90, 100]);
+        assert_eq!(next, [1, 3, 5, 7, 9, 10].map(|i| gap * i));
         // A call dropped after its request went out gives nothing back.
         let mut sent = Call::new(&config, &limiter, command()).unwrap();
         let late = t0 + Duration::from_secs(5);
@@ -1089,7 +1094,7 @@ mod tests {
         drop(sent);
         let mut after = Call::new(&config, &limiter, command()).unwrap();
         match after.poll(late, &mut host) {
-            Step::Wait(at) => assert_eq!(at - late, Duration::from_millis(10)),
+            Step::Wait(at) => assert_eq!(at - late, gap),
             other => panic!("{other:?}"),
         }
     }
@@ -1360,7 +1365,7 @@ mod tests {
         let markers: Vec<_> = sent.iter().map(|(_, q)| param(q, "Marker")).collect();
         assert_eq!(markers, ["", "m1", "m2", "m3"]);
         let at: Vec<_> = sent.iter().map(|(at, _)| *at - t0).collect();
-        let s = Duration::from_secs;
-        assert_eq!(at, [s(0), s(1), s(2), s(3)]);
+        let s = Rate::per_second(1).paced().interval();
+        assert_eq!(at, [Duration::ZERO, s, s * 2, s * 3]);
     }
 }
