@@ -4,6 +4,9 @@
 //!   content, next to the vendor's samples' way, the floor, and the floor followed by
 //!   the `http::Uri` parse that building any `http::Request` costs.
 //! - `parse`: a reply with 10 `FailUsers`, next to `serde_json::Value` and lookups.
+//! - `call`: a whole one-target call through the driver (`zego_core::run`, the loop both
+//!   transports run) on a transport that answers at once: the client's own CPU time per
+//!   call, nonce and clock included, everything but the network.
 //!
 //! Run with `cargo bench -p zego-benches --bench core`; `benches/medians.py` prints the
 //! medians and ratios of the last run.
@@ -17,7 +20,10 @@ use zego_benches::{
     reply_body, vendor_style_url,
 };
 use zego_core::actions::SendCustomCommand;
-use zego_core::{parse_response, prepare};
+use zego_core::{
+    BuildClient, BuildError, ClientBuilder, ClientOptions, Exchange, ServerSecret, Shared,
+    SystemHost, Transport, block_on_ready, parse_response, prepare, run,
+};
 
 fn prepare_bench(c: &mut Criterion) {
     let (config, nonce, command) = (config(), nonce(), command());
@@ -74,6 +80,54 @@ fn parse_bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// Answers every request at once with a success.
+struct Answering;
+
+impl Transport for Answering {
+    fn exchange(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> impl std::future::Future<Output = Exchange> {
+        black_box(request);
+        std::future::ready(Ok((
+            200,
+            br#"{"Code":0,"Message":"success","RequestId":"r","Data":{"FailUsers":[]}}"#.to_vec(),
+        )))
+    }
+
+    fn sleep_until(&self, _: std::time::Instant) -> impl std::future::Future<Output = ()> {
+        std::future::ready(())
+    }
+}
+
+struct Options(ClientOptions);
+
+impl BuildClient for Options {
+    fn build_client(options: ClientOptions) -> Result<Self, BuildError> {
+        Ok(Options(options))
+    }
+}
+
+fn call_bench(c: &mut Criterion) {
+    let builder: ClientBuilder<Options> = ClientBuilder::new(
+        zego_core::AppId::new(APP_ID),
+        ServerSecret::new(SECRET).expect("secret"),
+    );
+    let client = Shared {
+        options: builder.no_rate_limit().build().expect("options").0,
+        http: Answering,
+    };
+    let mut group = c.benchmark_group("call");
+    group.bench_function("run_canned", |b| {
+        b.iter(|| {
+            let command =
+                SendCustomCommand::to_users("room-1", "server", ["alice"], r#"{"type":"bench"}"#);
+            block_on_ready(run(&client, &mut SystemHost, command)).expect("success")
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     // Short runs: the whole file takes about half a minute.
@@ -81,6 +135,6 @@ criterion_group! {
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .sample_size(50);
-    targets = prepare_bench, parse_bench
+    targets = prepare_bench, parse_bench, call_bench
 }
 criterion_main!(benches);

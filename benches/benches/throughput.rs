@@ -2,7 +2,7 @@
 //! off on both sides), next to its baseline: a raw hyper client and a raw ureq agent
 //! sending one prepared, signed request over and over, in the same run.
 //!
-//! `cargo bench -p zego-benches --bench throughput`. The goal: each client at 0.9x or
+//! `cargo bench -p zego-benches --bench throughput`. The goal: each client at 0.95x or
 //! more of its raw baseline.
 //!
 //! Each client and its baseline are measured in pairs: every timed send of one is

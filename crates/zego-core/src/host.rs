@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime};
 /// clock (for the signature's `Timestamp`) and random bytes (for the `SignatureNonce` and
 /// the backoff jitter).
 ///
-/// Transports implement it with the system clock and the OS random source
-/// (`SystemHost`, with the feature `system-host`); tests use [`FixedHost`].
+/// Transports implement it with the system clock and random bytes keyed from the OS
+/// random source (`SystemHost`, with the feature `system-host`); tests use [`FixedHost`].
 pub trait Host {
     /// The current wall-clock time.
     fn system_time(&mut self) -> SystemTime;
@@ -88,7 +88,8 @@ impl Host for FixedHost {
     }
 }
 
-/// The real [`Host`]: `SystemTime::now()` and the operating system's random source.
+/// The real [`Host`]: `SystemTime::now()`, and random bytes from a hash keyed once per
+/// process from the operating system's random source.
 #[cfg(feature = "system-host")]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemHost;
@@ -100,21 +101,58 @@ impl Host for SystemHost {
     }
 
     fn fill_random(&mut self, buf: &mut [u8]) {
-        if getrandom::fill(buf).is_err() {
-            // The OS random source is unavailable (never on supported platforms). Fall
-            // back to bytes mixed from the clock and a counter rather than failing the
-            // call: a nonce needs to be unique, not secret.
-            use std::sync::atomic::{AtomicU64, Ordering};
-            static COUNTER: AtomicU64 = AtomicU64::new(0);
-            let nanos = SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(0);
-            let mut fallback = FixedHost::new(
-                SystemTime::UNIX_EPOCH,
-                nanos ^ COUNTER.fetch_add(1, Ordering::Relaxed).rotate_left(32),
-            );
-            fallback.fill_random(buf);
+        for chunk in buf.chunks_mut(8) {
+            let bytes = keyed_random().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
         }
+    }
+}
+
+/// Eight random bytes without a system call: the standard library's randomly keyed
+/// SipHash (keyed once per process from the operating system's random source) of a
+/// process-wide counter. Values are distinct per counter value unless SipHash collides,
+/// and cannot be predicted without the key; a nonce needs no more (a system call per
+/// nonce cost more than the rest of preparing a request).
+#[cfg(feature = "system-host")]
+fn keyed_random() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static KEY: OnceLock<RandomState> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    KEY.get_or_init(RandomState::new)
+        .hash_one(COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+#[cfg(all(test, feature = "system-host"))]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn system_nonces_are_distinct_across_threads() {
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    let mut host = SystemHost;
+                    (0..50_000).map(|_| host.random_u64()).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        for thread in threads {
+            for value in thread.join().unwrap() {
+                assert!(seen.insert(value), "a repeated value: {value:#x}");
+            }
+        }
+        assert_eq!(seen.len(), 200_000);
+        // Not a counter: the bits of consecutive values differ in about half their
+        // places.
+        let mut host = SystemHost;
+        let flipped: u32 = (0..1000)
+            .map(|_| (host.random_u64() ^ host.random_u64()).count_ones())
+            .sum();
+        assert!((28_000..36_000).contains(&flipped), "{flipped}");
     }
 }

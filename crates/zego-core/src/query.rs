@@ -24,30 +24,26 @@ fn is_unreserved(b: u8) -> bool {
 
 /// Appends `value` percent-encoded with [`ENCODE_SET`], in one pass over its bytes.
 ///
-/// The output is ASCII, written a chunk at a time through a small stack buffer: one
-/// bounds check and copy per chunk rather than per byte.
+/// Each run of unreserved bytes is copied in one piece; only the bytes that need it are
+/// escaped one at a time.
 fn encode_into(buf: &mut String, value: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut chunk = [0u8; 192];
-    let mut n = 0;
     buf.reserve(value.len());
-    for &b in value.as_bytes() {
-        if n > chunk.len() - 3 {
-            // Only ASCII bytes are ever written to `chunk`.
-            buf.push_str(std::str::from_utf8(&chunk[..n]).unwrap_or_default());
-            n = 0;
-        }
+    // A run that is not empty starts and ends next to ASCII bytes, so it is a slice on
+    // character boundaries; an empty run may sit inside a character, where `get` gives
+    // `None`, which is read as the empty string it is.
+    let mut run = 0;
+    for (i, &b) in value.as_bytes().iter().enumerate() {
         if is_unreserved(b) {
-            chunk[n] = b;
-            n += 1;
-        } else {
-            chunk[n] = b'%';
-            chunk[n + 1] = HEX[usize::from(b >> 4)];
-            chunk[n + 2] = HEX[usize::from(b & 0xf)];
-            n += 3;
+            continue;
         }
+        buf.push_str(value.get(run..i).unwrap_or_default());
+        run = i + 1;
+        buf.push('%');
+        buf.push(char::from(HEX[usize::from(b >> 4)]));
+        buf.push(char::from(HEX[usize::from(b & 0xf)]));
     }
-    buf.push_str(std::str::from_utf8(&chunk[..n]).unwrap_or_default());
+    buf.push_str(value.get(run..).unwrap_or_default());
 }
 
 /// Appends `key=value` pairs to a query string, in the order they are written.
