@@ -169,6 +169,7 @@ fn drive<A: Action>(mut call: Call<'_, A>, mut host: FixedHost, mut r: Reader<'_
                     None => call.handle_failure(now, TransportFailure::not_sent("end of input")),
                 }
             }
+            Step::Take(request) => panic!("a call without a shared budget asked for one: {request:?}"),
             Step::Done => {
                 // Done is final: later reports are ignored and every poll repeats it.
                 while let Some(event) = next_event(&mut r) {

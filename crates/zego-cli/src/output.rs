@@ -325,6 +325,14 @@ fn hint(error: &Error, idempotent: bool) -> Option<&'static str> {
             "the call may have taken effect: check before making it again (a retry can deliver a message twice)"
         });
     }
+    if let Error::Budget { source, .. } = error {
+        return Some(match source {
+            BudgetError::Unavailable { .. } => {
+                "the shared budget (--budget) cannot be reached: check it, or run without it"
+            }
+            _ => "no rate slot within the call's time cap: nothing was sent; try again later",
+        });
+    }
     if error.code() == Some(ReturnCode::UNKNOWN_ACTION) {
         return Some("the server does not know this call: check --endpoint");
     }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::action::Rate;
+use crate::budget::SharedBudget;
 use crate::config::Config;
 use crate::credentials::{AppId, ServerSecret};
 use crate::endpoint::{Endpoint, Region};
@@ -43,6 +44,9 @@ pub struct ClientOptions {
     /// Root certificates trusted besides the transport's own roots
     /// ([`ClientBuilder::add_root_certificate`]).
     pub root_certificates: Vec<RootCertificate>,
+    /// The budget kept outside the process that calls take their slots from
+    /// ([`ClientBuilder::shared_budget`]); `None` paces with [`limiter`](Self::limiter).
+    pub shared_budget: Option<Arc<dyn SharedBudget>>,
 }
 
 /// A root certificate a client trusts besides its bundled roots (or the platform's), in
@@ -101,6 +105,10 @@ impl<H> fmt::Debug for Shared<H> {
 
 /// A transport's client, built from [`ClientOptions`].
 pub trait BuildClient: Sized {
+    /// `true` for a blocking transport, which accepts only a blocking
+    /// [`SharedBudget`] (and an async one only an async budget).
+    const BLOCKING: bool = false;
+
     /// Adds the transport's HTTP stack to the options.
     fn build_client(options: ClientOptions) -> Result<Self, BuildError>;
 }
@@ -114,6 +122,10 @@ pub enum BuildError {
     /// [`ClientBuilder::add_root_certificate`] does not decode).
     #[error("the tls configuration failed: {0}")]
     Tls(String),
+    /// The shared budget does not fit the transport: a blocking budget for an async
+    /// client, or an async one for a blocking client.
+    #[error("{0}")]
+    SharedBudget(String),
 }
 
 impl BuildError {
@@ -134,6 +146,7 @@ pub struct ClientBuilder<C> {
     config: Config,
     unsafe_retries: Option<bool>,
     limiter: Option<Arc<dyn RateLimiter>>,
+    shared_budget: Option<Arc<dyn SharedBudget>>,
     sequence: Option<Arc<Sequence>>,
     connect_timeout: Duration,
     timeout: Duration,
@@ -148,6 +161,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("config", &self.config)
             .field("unsafe_retries", &self.unsafe_retries)
             .field("limiter", &self.limiter)
+            .field("shared_budget", &self.shared_budget)
             .field("sequence", &self.sequence)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
@@ -163,6 +177,7 @@ impl<C: BuildClient> ClientBuilder<C> {
             config: Config::new(app_id, secret),
             unsafe_retries: None,
             limiter: None,
+            shared_budget: None,
             sequence: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
@@ -259,6 +274,16 @@ impl<C: BuildClient> ClientBuilder<C> {
         self.rate_limiter(Arc::new(Unlimited))
     }
 
+    /// Takes every call's rate slots from `budget`, a budget kept outside the process
+    /// and shared with the other processes of the AppId (for example `zego-redis`'s).
+    /// The in-process limiter stays the fallback when the budget says so
+    /// ([`OnUnavailable::Local`]). A slot that would start after the call's time cap is
+    /// not taken: the call ends with [`Error::Budget`](crate::Error::Budget).
+    pub fn shared_budget(mut self, budget: Arc<dyn SharedBudget>) -> Self {
+        self.shared_budget = Some(budget);
+        self
+    }
+
     /// Draws the `Sequence` values of the media-service calls from this source, for
     /// example one shared with other clients of the process that act on the same
     /// streams. By default each client has its own, shared by its clones.
@@ -282,6 +307,7 @@ impl<C: BuildClient> ClientBuilder<C> {
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
             root_certificates: self.root_certificates.unwrap_or_default(),
+            shared_budget: self.shared_budget,
         }
     }
 
@@ -289,6 +315,18 @@ impl<C: BuildClient> ClientBuilder<C> {
     pub fn build(self) -> Result<C, BuildError> {
         if let Err(e) = &self.root_certificates {
             return Err(e.clone());
+        }
+        if let Some(budget) = &self.shared_budget
+            && budget.is_blocking() != C::BLOCKING
+        {
+            let (budget, client) = if C::BLOCKING {
+                ("an async", "a blocking")
+            } else {
+                ("a blocking", "an async")
+            };
+            return Err(BuildError::SharedBudget(format!(
+                "{budget} shared budget cannot pace {client} client: give it the shared budget of its kind"
+            )));
         }
         C::build_client(self.options())
     }

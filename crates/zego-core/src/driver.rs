@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use crate::action::{Action, build_request, encode_params};
+use crate::budget::{BudgetError, OnUnavailable, SlotRequest};
 use crate::code::CodeClass;
 use crate::config::Config;
 use crate::error::{Error, TransportFailure};
@@ -37,6 +38,10 @@ pub enum Step {
     /// Send this request, then report the outcome with [`Call::handle`] (or
     /// [`Call::handle_response`] / [`Call::handle_failure`]).
     Send(http::Request<Vec<u8>>),
+    /// Take this slot from the client's shared budget
+    /// ([`SharedBudget`](crate::SharedBudget)), then report the answer with
+    /// [`Call::taken`]. Only for a call made [`with_shared_budget`](Call::with_shared_budget).
+    Take(SlotRequest),
     /// The call is over: take its result with [`Call::into_result`].
     Done,
 }
@@ -47,6 +52,10 @@ enum State<D> {
     Ready,
     /// A rate slot is reserved at this instant.
     Slot(Instant),
+    /// The shared budget was asked for a slot; its answer is awaited.
+    Taking,
+    /// A slot of the shared budget starts at this instant (it is not given back).
+    Due(Instant),
     /// Backing off until this instant.
     Backoff(Instant),
     /// A request is out; its outcome is awaited.
@@ -86,6 +95,7 @@ enum State<D> {
 ///             let body = br#"{"Code":0,"Message":"success","RequestId":"1","Data":{"FailUsers":[]}}"#;
 ///             call.handle(now, Ok((200, body.to_vec())));
 ///         }
+///         Step::Take(_) => unreachable!("only a call with a shared budget asks"),
 ///         Step::Done => break,
 ///     }
 /// }
@@ -116,6 +126,8 @@ pub struct Call<'c, A: Action> {
     retrying_after: Option<Error>,
     /// Whether an attempt so far may have taken effect without the call knowing.
     effect_before: bool,
+    /// With a shared budget: what to do when it cannot be asked.
+    shared: Option<OnUnavailable>,
 }
 
 impl<'c, A: Action> Call<'c, A> {
@@ -142,7 +154,16 @@ impl<'c, A: Action> Call<'c, A> {
             jitter: 0,
             retrying_after: None,
             effect_before: false,
+            shared: None,
         })
+    }
+
+    /// Takes the call's rate slots from a shared budget: each attempt asks with
+    /// [`Step::Take`] and waits for [`taken`](Call::taken), instead of reserving from the
+    /// in-process limiter (which stays the fallback for [`OnUnavailable::Local`]).
+    pub fn with_shared_budget(mut self, on_unavailable: OnUnavailable) -> Self {
+        self.shared = Some(on_unavailable);
+        self
     }
 
     /// Draws the call's `Sequence` values ([`Action::SEQUENCE`]) from `source`, the one
@@ -223,15 +244,20 @@ impl<'c, A: Action> Call<'c, A> {
                 }
                 State::Backoff(until) if now < *until => return Step::Wait(*until),
                 State::Backoff(_) => self.state = State::Ready,
-                State::Ready => {
-                    let at = self.reserve(now);
-                    self.state = State::Slot(at);
-                    if at > now {
-                        return Step::Wait(at);
-                    }
+                State::Ready if self.shared.is_some() => {
+                    self.state = State::Taking;
+                    return Step::Take(self.slot_request(now));
                 }
-                State::Slot(at) if now < *at => return Step::Wait(*at),
-                State::Slot(_) => {
+                State::Ready => self.take_local(now),
+                State::Taking => self.taken(
+                    now,
+                    Err(BudgetError::Unavailable {
+                        action: A::NAME,
+                        reason: "its answer was not reported".to_owned(),
+                    }),
+                ),
+                State::Slot(at) | State::Due(at) if now < *at => return Step::Wait(*at),
+                State::Slot(_) | State::Due(_) => {
                     let mut bytes = [0u8; 16];
                     host.fill_random(&mut bytes);
                     let (nonce_bytes, jitter) = bytes.split_at(8);
@@ -258,6 +284,89 @@ impl<'c, A: Action> Call<'c, A> {
                 }
             }
         }
+    }
+
+    /// Reports the shared budget's answer to [`Step::Take`]: the wait from `now` until
+    /// the slot starts, or why there is none. Ignored unless the call asked.
+    pub fn taken(&mut self, now: Instant, answer: Result<std::time::Duration, BudgetError>) {
+        if !matches!(self.state, State::Taking) {
+            return;
+        }
+        let latest = self.latest_start(now);
+        match answer {
+            Ok(wait) => match now.checked_add(wait).filter(|at| *at <= latest) {
+                Some(at) => self.state = State::Due(at),
+                // A budget that answers past the time cap (it should not) is read as
+                // exhausted: the slot is not used.
+                None => self.end_without_slot(BudgetError::Exhausted {
+                    action: A::NAME,
+                    wait,
+                }),
+            },
+            Err(BudgetError::Unavailable { reason, .. })
+                if self.shared == Some(OnUnavailable::Local) =>
+            {
+                event!(
+                    warn,
+                    action = A::NAME,
+                    reason = %reason,
+                    "the shared rate budget is unavailable; pacing this attempt in-process"
+                );
+                let _ = reason;
+                self.take_local(now);
+            }
+            Err(error) => self.end_without_slot(error),
+        }
+    }
+
+    /// The latest instant a slot of the call may start: its start plus the time cap.
+    fn latest_start(&self, now: Instant) -> Instant {
+        let started = self.started.unwrap_or(now);
+        started
+            .checked_add(self.config.retry_policy().max_elapsed())
+            .unwrap_or(started.max(now) + std::time::Duration::from_secs(365 * 86_400))
+    }
+
+    /// What the shared budget is asked for at `now`.
+    fn slot_request(&self, now: Instant) -> SlotRequest {
+        let (app, room) = self.slots();
+        SlotRequest {
+            app_id: self.config.app_id(),
+            test_environment: self.config.is_test_environment(),
+            action: A::NAME,
+            app_rate: app.rate,
+            room: room.and_then(|slot| Some((slot.room?.to_owned(), slot.rate))),
+            within: self.latest_start(now).saturating_duration_since(now),
+        }
+    }
+
+    /// Reserves the attempt's slot in-process; a slot past the time cap is given back
+    /// and ends the call.
+    fn take_local(&mut self, now: Instant) {
+        let at = self.reserve(now);
+        if at > self.latest_start(now) {
+            self.release(at);
+            self.end_without_slot(BudgetError::Exhausted {
+                action: A::NAME,
+                wait: at.saturating_duration_since(now),
+            });
+        } else {
+            self.state = State::Slot(at);
+        }
+    }
+
+    /// Ends the call before an attempt, for want of a slot.
+    fn end_without_slot(&mut self, error: BudgetError) {
+        event!(debug, action = A::NAME, error = %error, "no rate slot, call ended");
+        self.state = State::Done(Err(Error::Budget {
+            attempts: self.attempts,
+            source: error,
+            effect_before: self.effect_before
+                || self
+                    .retrying_after
+                    .as_ref()
+                    .is_some_and(Error::may_have_taken_effect),
+        }));
     }
 
     /// Takes a slot in every budget of the call.
@@ -502,6 +611,7 @@ mod tests {
                     // The wall clock moves on while a request is out.
                     host.advance(Duration::from_secs(1));
                 }
+                Step::Take(request) => panic!("no shared budget here: {request:?}"),
                 Step::Done => return (call.into_result(), sent),
             }
         }
@@ -833,6 +943,7 @@ mod tests {
                         let body = br#"{"Code":0,"RequestId":"1"}"#;
                         call.handle_response(now, 200, body);
                     }
+                    Step::Take(_) => panic!("no shared budget here"),
                     Step::Done => break,
                 }
             }
@@ -891,6 +1002,7 @@ mod tests {
                             .map(|a| a.request_id.clone()),
                     );
                 }
+                Step::Take(_) => panic!("no shared budget here"),
                 Step::Done => break,
             }
         }
@@ -1069,7 +1181,7 @@ mod tests {
             match step {
                 Step::Send(_) => assert_eq!(i, 0),
                 Step::Wait(at) => assert_eq!(at - t0, gap * i as u32),
-                Step::Done => panic!("not done"),
+                Step::Take(_) | Step::Done => panic!("not done"),
             }
             if i % 2 == 0 {
                 kept.push(call);
@@ -1300,6 +1412,7 @@ mod tests {
                     };
                     call.handle(*now, body);
                 }
+                Step::Take(_) => panic!("no shared budget here"),
                 Step::Done => {
                     running.swap_remove(i);
                 }
@@ -1367,5 +1480,177 @@ mod tests {
         let at: Vec<_> = sent.iter().map(|(at, _)| *at - t0).collect();
         let s = Rate::per_second(1).paced().interval();
         assert_eq!(at, [Duration::ZERO, s, s * 2, s * 3]);
+    }
+
+    /// The in-process budget: a slot past the time cap is not taken (it is given back)
+    /// and the call ends with a typed error, nothing sent.
+    #[test]
+    fn a_slot_after_the_time_cap_ends_the_call_unsent() {
+        let capped = config()
+            .with_retry_policy(RetryPolicy::default().with_max_elapsed(Duration::from_secs(5)));
+        let limiter = Gcra::with_rate(Rate::new(1, Duration::from_secs(10)));
+        let t0 = Instant::now();
+        let slot = [Slot::app("SendCustomCommand", Rate::per_second(1))];
+        // The next slot is 10 s away.
+        assert_eq!(limiter.reserve(&slot, t0), t0);
+        let run = drive(&capped, &limiter, t0, |_| success());
+        assert!(run.sent.is_empty());
+        let err = run.result.unwrap_err();
+        assert_eq!(err.attempts(), 0);
+        assert!(!err.may_have_taken_effect());
+        let Error::Budget {
+            source: BudgetError::Exhausted { action, wait },
+            ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(
+            (*action, *wait),
+            ("SendCustomCommand", Duration::from_secs(10))
+        );
+        assert!(
+            err.to_string().contains("rate budget is exhausted"),
+            "{err}"
+        );
+        // The slot was given back: the next call gets it, within its cap.
+        let wide = config();
+        let run = drive(&wide, &limiter, t0, |_| success());
+        assert!(run.result.is_ok());
+        assert_eq!(run.sent[0].0, Duration::from_secs(10));
+    }
+
+    /// Polls `call` until it asks the shared budget, and returns what it asks.
+    fn asked<A: Action>(call: &mut Call<'_, A>, now: Instant) -> SlotRequest {
+        let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 1);
+        match call.poll(now, &mut host) {
+            Step::Take(request) => request,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_shared_budget_is_asked_for_every_attempt() {
+        let config = config()
+            .with_retry_policy(RetryPolicy::default().with_max_elapsed(Duration::from_secs(30)));
+        let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 1);
+        let t0 = Instant::now();
+        // A per-room budget too: DescribeUserList (200/s per AppId, 1/s per room).
+        let list = crate::actions::DescribeUserList::new("room-9");
+        let mut call = Call::new(&config, &Unlimited, list)
+            .unwrap()
+            .with_shared_budget(OnUnavailable::Fail);
+        let request = asked(&mut call, t0);
+        assert_eq!(request.action, "DescribeUserList");
+        assert_eq!(request.app_id, AppId::new(7));
+        assert!(!request.test_environment);
+        assert_eq!(request.app_rate, Rate::per_second(200).paced());
+        assert_eq!(
+            request.room,
+            Some(("room-9".to_owned(), Rate::per_second(1).paced()))
+        );
+        assert_eq!(request.within, Duration::from_secs(30));
+        // The slot starts in 250 ms: the call waits for it, then sends.
+        call.taken(t0, Ok(Duration::from_millis(250)));
+        assert!(
+            matches!(call.poll(t0, &mut host), Step::Wait(at) if at == t0 + Duration::from_millis(250))
+        );
+        let t1 = t0 + Duration::from_millis(250);
+        assert!(matches!(call.poll(t1, &mut host), Step::Send(_)));
+        // A transient error: the retry asks again, for the rest of the time cap.
+        call.handle_response(t1, 200, br#"{"Code":50013,"RequestId":"x"}"#);
+        let Step::Wait(backoff) = call.poll(t1, &mut host) else {
+            panic!("a backoff")
+        };
+        let again = asked(&mut call, backoff);
+        assert_eq!(again.within, Duration::from_secs(30) - (backoff - t0));
+        call.taken(
+            backoff,
+            Err(BudgetError::Unavailable {
+                action: "DescribeUserList",
+                reason: "connection refused".into(),
+            }),
+        );
+        assert!(matches!(call.poll(backoff, &mut host), Step::Done));
+        let err = call.into_result().unwrap_err();
+        assert_eq!(err.attempts(), 1);
+        assert!(
+            err.to_string().contains("unavailable (connection refused)"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_unavailable_shared_budget_falls_back_to_the_local_one() {
+        let config = config();
+        let limiter = Gcra::new();
+        let t0 = Instant::now();
+        let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 1);
+        let cmd = || SendCustomCommand::to_users("room", "from", ["a"], "hello");
+        let mut sent = Vec::new();
+        for _ in 0..3 {
+            let mut call = Call::new(&config, &limiter, cmd())
+                .unwrap()
+                .with_shared_budget(OnUnavailable::Local);
+            let _ = asked(&mut call, t0);
+            call.taken(
+                t0,
+                Err(BudgetError::Unavailable {
+                    action: "SendCustomCommand",
+                    reason: "timed out".into(),
+                }),
+            );
+            let mut now = t0;
+            loop {
+                match call.poll(now, &mut host) {
+                    Step::Wait(at) => now = at,
+                    Step::Send(_) => {
+                        sent.push(now - t0);
+                        call.handle_response(now, 200, br#"{"Code":0,"RequestId":"1"}"#);
+                    }
+                    Step::Done => break,
+                    Step::Take(_) => panic!("asked twice"),
+                }
+            }
+            assert!(call.into_result().is_ok());
+        }
+        // Paced by the in-process budget (100/s, paced 2% under).
+        let i = Rate::per_second(100).paced().interval();
+        assert_eq!(sent, [Duration::ZERO, i, i * 2]);
+    }
+
+    #[test]
+    fn a_shared_slot_past_the_time_cap_is_exhausted_and_polling_unanswered_is_unavailable() {
+        let config = config()
+            .with_retry_policy(RetryPolicy::default().with_max_elapsed(Duration::from_secs(5)));
+        let t0 = Instant::now();
+        let mut host = FixedHost::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000), 1);
+        let cmd = || SendCustomCommand::to_users("room", "from", ["a"], "hello");
+        let mut call = Call::new(&config, &Unlimited, cmd())
+            .unwrap()
+            .with_shared_budget(OnUnavailable::Local);
+        let _ = asked(&mut call, t0);
+        call.taken(t0, Ok(Duration::from_secs(6)));
+        assert!(matches!(call.poll(t0, &mut host), Step::Done));
+        assert!(matches!(
+            call.into_result(),
+            Err(Error::Budget {
+                source: BudgetError::Exhausted { .. },
+                attempts: 0,
+                ..
+            })
+        ));
+        let mut call = Call::new(&config, &Unlimited, cmd())
+            .unwrap()
+            .with_shared_budget(OnUnavailable::Fail);
+        let _ = asked(&mut call, t0);
+        assert!(matches!(call.poll(t0, &mut host), Step::Done));
+        assert!(matches!(
+            call.into_result(),
+            Err(Error::Budget {
+                source: BudgetError::Unavailable { .. },
+                ..
+            })
+        ));
     }
 }

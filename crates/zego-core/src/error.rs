@@ -9,6 +9,7 @@
 
 use std::fmt;
 
+use crate::budget::BudgetError;
 use crate::code::{CodeClass, Group, ReturnCode};
 
 /// A credential, nonce, region or endpoint that cannot be used.
@@ -360,6 +361,18 @@ pub enum Error {
         /// [`Error::Response`]).
         effect_before: bool,
     },
+    /// No rate slot for the next attempt: the budget is exhausted within the call's time
+    /// cap, or its shared store is unavailable. That attempt was not sent.
+    #[error("{source} (after {attempts} attempt{}){}", plural(*.attempts), earlier(*.effect_before))]
+    Budget {
+        /// How many requests were sent before.
+        attempts: u32,
+        /// Why there was no slot.
+        source: BudgetError,
+        /// An earlier attempt of the call may have taken effect (see
+        /// [`Error::Response`]).
+        effect_before: bool,
+    },
 }
 
 fn earlier(effect_before: bool) -> &'static str {
@@ -379,7 +392,9 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Invalid(_) => 0,
-            Error::Response { attempts, .. } | Error::Transport { attempts, .. } => *attempts,
+            Error::Response { attempts, .. }
+            | Error::Transport { attempts, .. }
+            | Error::Budget { attempts, .. } => *attempts,
         }
     }
 
@@ -428,6 +443,7 @@ impl Error {
                 effect_before,
                 ..
             } => *effect_before || !matches!(source, ResponseError::Api(_)),
+            Error::Budget { effect_before, .. } => *effect_before,
         }
     }
 }

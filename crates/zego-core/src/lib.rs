@@ -50,6 +50,7 @@ macro_rules! event {
 mod action;
 pub mod actions;
 mod batch;
+mod budget;
 pub mod callbacks;
 mod client;
 mod code;
@@ -74,6 +75,7 @@ pub use action::{
     prepare_with_sequence,
 };
 pub use batch::{Batched, FailedChunk, FanOut, FanOutReply, Progress};
+pub use budget::{BudgetError, OnUnavailable, SharedBudget, SlotRequest, TakeFuture};
 pub use client::{
     BuildClient, BuildError, ClientBuilder, ClientOptions, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT, RootCertificate, Shared,

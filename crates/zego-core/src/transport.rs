@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use crate::action::Action;
 use crate::batch::{Batched, FanOut, FanOutReply, Progress};
+use crate::budget::BudgetError;
 use crate::client::Shared;
 use crate::driver::{Call, Step};
 use crate::error::{Error, TransportFailure, ValidationError};
@@ -56,9 +57,22 @@ where
     let drive = async move {
         let mut call =
             Call::new(&options.config, &*options.limiter, action)?.with_sequence(&options.sequence);
+        if let Some(budget) = &options.shared_budget {
+            call = call.with_shared_budget(budget.on_unavailable());
+        }
         loop {
             match call.poll(Instant::now(), host) {
                 Step::Wait(until) => transport.sleep_until(until).await,
+                Step::Take(request) => {
+                    let answer = match &options.shared_budget {
+                        Some(budget) => budget.take(&request).await,
+                        None => Err(BudgetError::Unavailable {
+                            action: request.action,
+                            reason: "the client has no shared budget".to_owned(),
+                        }),
+                    };
+                    call.taken(Instant::now(), answer);
+                }
                 Step::Send(request) => {
                     let attempt = transport.exchange(request);
                     #[cfg(feature = "tracing")]

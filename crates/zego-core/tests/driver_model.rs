@@ -196,6 +196,7 @@ fn drive<A: Action>(action: A, answers: &[Answer], config: &Config, steps: &[u16
                     (None, _) => call.handle(now, Err(TransportFailure::not_sent("refused"))),
                 }
             }
+            Step::Take(_) => panic!("no shared budget here"),
             Step::Done => break,
         }
     }
