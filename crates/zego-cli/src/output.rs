@@ -4,8 +4,8 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 use zego_core::{
-    Action, AllPages, Batched, CodeClass, Error, FailedChunk, FanOutReply, Group, Paged, Progress,
-    Reply, ResponseError, ReturnCode,
+    Action, AllPages, Batched, BudgetError, CodeClass, Error, FailedChunk, FanOutReply, Group,
+    Paged, Progress, Reply, ResponseError, ReturnCode,
 };
 
 use crate::exit;
