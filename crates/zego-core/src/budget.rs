@@ -35,6 +35,39 @@ pub struct SlotRequest {
     pub within: Duration,
 }
 
+impl SlotRequest {
+    /// One slot of `action`'s per-AppId budget of `app_id`, at `app_rate`, in the
+    /// production environment, for a call without a time cap.
+    pub fn new(app_id: AppId, action: &'static str, app_rate: Rate) -> Self {
+        SlotRequest {
+            app_id,
+            test_environment: false,
+            action,
+            app_rate,
+            room: None,
+            within: Duration::MAX,
+        }
+    }
+
+    /// In the test environment or not.
+    pub fn test_environment(mut self, test: bool) -> Self {
+        self.test_environment = test;
+        self
+    }
+
+    /// And one slot of the per-room budget of `room`, at `rate`.
+    pub fn room(mut self, room: impl Into<String>, rate: Rate) -> Self {
+        self.room = Some((room.into(), rate));
+        self
+    }
+
+    /// With a slot that starts within `within` from now, or none.
+    pub fn within(mut self, within: Duration) -> Self {
+        self.within = within;
+        self
+    }
+}
+
 /// Why a shared budget gave no slot.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

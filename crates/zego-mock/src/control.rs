@@ -271,6 +271,7 @@ fn logged(entry: &LoggedRequest) -> Value {
         "query": entry.query,
         "code": entry.code,
         "request_id": entry.request_id,
+        "at_ms": entry.at_ms,
         "fault": entry.fault.as_ref().map(KindSpec::from),
     })
 }

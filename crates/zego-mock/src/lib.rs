@@ -367,7 +367,7 @@
 //! | `GET /_mock/callbacks` | | `[{"event": "room_create", "room_id": "r", "body": "{...}", "attempts": [{"status": 500, "at_ms": 1700000000000, "error": null}, {"status": 200, ...}], "delivered": true, "pending": false}]`, every world's, in the order the changes happened (`status` `null` and `error` set when there was no answer; `body` empty before the first attempt) |
 //! | `GET /_mock/faults` | | the pending faults, as posted, `times` being the uses left |
 //! | `POST /_mock/faults` | a fault, below | `{"ok": true}` |
-//! | `GET /_mock/requests` | | `[{"action": "SendCustomCommand", "app_id": "1234", "query": "...", "code": 0, "request_id": "7", "fault": null}]` (`code`, `request_id`: `null` when no envelope was sent; `fault`: a fault's `kind` and its fields, or `null`) |
+//! | `GET /_mock/requests` | | `[{"action": "SendCustomCommand", "app_id": "1234", "query": "...", "code": 0, "request_id": "7", "at_ms": 1520, "fault": null}]` (`code`, `request_id`: `null` when no envelope was sent; `at_ms`: when the request arrived, in milliseconds since the mock started; `fault`: a fault's `kind` and its fields, or `null`) |
 //! | `POST /_mock/reset` | | `{"ok": true}`: inboxes, faults, the request log, budgets and the callback log cleared |
 //! | `GET /_mock/ca.pem` | | with `--tls`, the CA's certificate in PEM (`application/x-pem-file`), what a client adds to its roots; without it, HTTP 404 |
 //!

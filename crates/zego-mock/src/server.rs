@@ -221,8 +221,12 @@ async fn handle(
 async fn api(shared: Arc<Shared>, query: String) -> Result<Response<ResponseBody>, DropConnection> {
     let params = Params::parse(&query);
     let action = params.first("Action").map(str::to_owned);
-    let fault = shared.lock().take_fault(action.as_deref());
+    let (fault, at_ms) = {
+        let mut state = shared.lock();
+        (state.take_fault(action.as_deref()), state.elapsed_ms())
+    };
     let entry = LoggedRequest {
+        at_ms,
         action,
         app_id: params.first("AppId").map(str::to_owned),
         query,

@@ -45,6 +45,8 @@ pub struct LoggedRequest {
     pub fault: Option<FaultKind>,
     /// The `RequestId` answered, when an envelope was sent.
     pub request_id: Option<String>,
+    /// When the request arrived: milliseconds since the mock started.
+    pub at_ms: u64,
 }
 
 /// What an injected fault does to a request.
@@ -221,6 +223,8 @@ pub(crate) struct State {
     buckets: HashMap<BucketKey, Bucket>,
     pub(crate) rate_limits: bool,
     next_request_id: u64,
+    /// When the mock started (the origin of [`LoggedRequest::at_ms`]).
+    started: Instant,
     /// Where the worlds' changes go as callbacks, when the mock sends them.
     pub(crate) outbox: Option<Outbox>,
 }
@@ -240,8 +244,14 @@ impl State {
             buckets: HashMap::new(),
             rate_limits,
             next_request_id: 1,
+            started: Instant::now(),
             outbox: None,
         }
+    }
+
+    /// Milliseconds since the mock started.
+    pub(crate) fn elapsed_ms(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// A fresh `RequestId`: a decimal counter, unique for the life of the server.
@@ -531,6 +541,7 @@ mod tests {
     #[test]
     fn the_log_is_bounded_in_entries_and_bytes() {
         let entry = |query: String| LoggedRequest {
+            at_ms: 0,
             action: Some("A".into()),
             app_id: Some("12".into()),
             query,

@@ -172,6 +172,30 @@ fn requests_lists_the_log() {
 }
 
 #[test]
+fn requests_say_when_they_arrived() {
+    let started = std::time::Instant::now();
+    let mock = start();
+    assert_eq!(code(mock.addr(), &hello()), 0);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(code(mock.addr(), &hello()), 0);
+    let log = get(mock.addr(), "/_mock/requests").json();
+    let at: Vec<u64> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["at_ms"].as_u64().expect("at_ms is a number"))
+        .collect();
+    assert_eq!(at.len(), 2);
+    assert!(at[1] >= at[0] + 300, "{at:?}");
+    // Milliseconds since the mock started, which is after this test started.
+    assert!(
+        at[1] <= u64::try_from(started.elapsed().as_millis()).unwrap(),
+        "{at:?}"
+    );
+    assert_eq!(mock.requests()[1].at_ms, at[1]);
+}
+
+#[test]
 fn reset_clears_the_state_it_should() {
     let mock = start();
     assert_eq!(code(mock.addr(), &hello()), 0);

@@ -209,6 +209,9 @@ fn describe(error: &ureq::Error) -> String {
 }
 
 impl BuildClient for Client {
+    /// Blocking: a shared budget must be blocking too.
+    const BLOCKING: bool = true;
+
     /// Builds the client: TLS by rustls with the ring provider, trusting the webpki roots
     /// (the platform's verifier and store with the `native-roots` feature) and the
     /// builder's extra roots, HTTP/1.1 with keep-alive, redirects never followed, every
