@@ -59,29 +59,44 @@ pub use zego_core::{BudgetError, OnUnavailable, SlotRequest};
 /// `KEYS`: the budgets of the call (per AppId, then per room). `ARGV[i]`: the interval of
 /// `KEYS[i]` in microseconds; `ARGV[#KEYS + 1]`: the latest start the call can use, in
 /// microseconds from now; `ARGV[#KEYS + 2]`: how long a key outlives its last slot, in
-/// milliseconds. Answers `{1, wait}` (taken; it starts `wait` microseconds from now) or
-/// `{0, wait}` (nothing taken: the earliest slot is too late).
+/// milliseconds. Answers `{1, wait}` (taken; it starts `wait` microseconds from now),
+/// `{0, wait}` (nothing taken: the earliest slot is too late), or, when the room's slot
+/// comes more than one interval after the AppId's, `{2, wait}`: the room's slot alone is
+/// taken, and the caller asks for the AppId's (`KEYS[1]` alone) when the room's starts,
+/// so that the AppId's slots in between stay free for calls to other rooms.
 pub const SCRIPT: &str = r#"
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local n = #KEYS
 local within = tonumber(ARGV[n + 1])
 local idle_ms = tonumber(ARGV[n + 2])
-local start = now
+local function tat(i)
+  return math.max(now, tonumber(redis.call('GET', KEYS[i])) or 0)
+end
+local function set(i, start)
+  local next = start + tonumber(ARGV[i])
+  local ttl = math.floor((next - now) / 1000) + idle_ms
+  redis.call('SET', KEYS[i], string.format('%.0f', next), 'PX', ttl)
+end
+local start = tat(1)
+if n == 2 then
+  local room = tat(2)
+  if room > start + tonumber(ARGV[1]) then
+    if room - now > within then
+      return {0, room - now}
+    end
+    set(2, room)
+    return {2, room - now}
+  end
+  start = math.max(start, room)
+end
+if start - now > within then
+  return {0, start - now}
+end
 for i = 1, n do
-  local tat = tonumber(redis.call('GET', KEYS[i]))
-  if tat and tat > start then start = tat end
+  set(i, start)
 end
-local wait = start - now
-if wait > within then
-  return {0, wait}
-end
-for i = 1, n do
-  local tat = start + tonumber(ARGV[i])
-  local ttl = math.floor((tat - now) / 1000) + idle_ms
-  redis.call('SET', KEYS[i], string.format('%.0f', tat), 'PX', ttl)
-end
-return {1, wait}
+return {1, start - now}
 "#;
 
 /// The prefix of every key unless [`RedisBudgetBuilder::prefix`] says otherwise.
@@ -347,18 +362,22 @@ impl Common {
         &self,
         request: &SlotRequest,
         outcome: Result<(i64, i64), String>,
-    ) -> Result<Duration, BudgetError> {
+    ) -> Result<Answer, BudgetError> {
         match outcome {
-            Ok((taken, wait)) => {
+            Ok((status, wait)) => {
                 *lock(&self.down_until) = None;
                 let wait = Duration::from_micros(u64::try_from(wait).unwrap_or(0));
-                if taken == 1 {
-                    Ok(wait)
-                } else {
-                    Err(BudgetError::Exhausted {
+                match status {
+                    1 => Ok(Answer::Taken(wait)),
+                    2 if request.room.is_some() => Ok(Answer::RoomHeld(wait)),
+                    0 => Err(BudgetError::Exhausted {
                         action: request.action,
                         wait,
-                    })
+                    }),
+                    _ => Err(BudgetError::Unavailable {
+                        action: request.action,
+                        reason: format!("the script answered {status}, which it never does"),
+                    }),
                 }
             }
             Err(reason) => {
@@ -376,6 +395,23 @@ impl Common {
             }
         }
     }
+}
+
+/// What the script did.
+enum Answer {
+    /// Every slot was taken; it starts this far from now.
+    Taken(Duration),
+    /// Only the room's slot was taken; it starts this far from now, and the AppId's slot
+    /// is to be asked for then ([`app_only`]).
+    RoomHeld(Duration),
+}
+
+/// The AppId's slot of `request` alone, asked `after` the request was.
+fn app_only(request: &SlotRequest, after: Duration) -> SlotRequest {
+    let mut app = request.clone();
+    app.room = None;
+    app.within = request.within.saturating_sub(after);
+    app
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -428,8 +464,22 @@ impl RedisBudget {
         })
     }
 
-    /// Takes a slot for `request` now (one round trip to Redis).
+    /// Takes a slot for `request`: one round trip to Redis, or two when a per-room slot
+    /// comes later than the AppId's (the thread then sleeps until the room's slot, as
+    /// the call would have waited for it anyway).
     pub fn take_blocking(&self, request: &SlotRequest) -> Result<Duration, BudgetError> {
+        match self.round_trip(request)? {
+            Answer::Taken(wait) => Ok(wait),
+            Answer::RoomHeld(wait) => {
+                std::thread::sleep(wait);
+                match self.round_trip(&app_only(request, wait))? {
+                    Answer::Taken(wait) | Answer::RoomHeld(wait) => Ok(wait),
+                }
+            }
+        }
+    }
+
+    fn round_trip(&self, request: &SlotRequest) -> Result<Answer, BudgetError> {
         if let Some(down) = self.common.still_down(request) {
             return Err(down);
         }
@@ -521,8 +571,22 @@ impl AsyncRedisBudget {
         }
     }
 
-    /// Takes a slot for `request` (one round trip to Redis, bounded by the timeout).
+    /// Takes a slot for `request`: one round trip to Redis, bounded by the timeout, or
+    /// two when a per-room slot comes later than the AppId's (with a sleep until the
+    /// room's slot between them).
     pub async fn take_async(&self, request: &SlotRequest) -> Result<Duration, BudgetError> {
+        match self.round_trip(request).await? {
+            Answer::Taken(wait) => Ok(wait),
+            Answer::RoomHeld(wait) => {
+                tokio::time::sleep(wait).await;
+                match self.round_trip(&app_only(request, wait)).await? {
+                    Answer::Taken(wait) | Answer::RoomHeld(wait) => Ok(wait),
+                }
+            }
+        }
+    }
+
+    async fn round_trip(&self, request: &SlotRequest) -> Result<Answer, BudgetError> {
         if let Some(down) = self.common.still_down(request) {
             return Err(down);
         }
