@@ -148,6 +148,16 @@ pub struct Connection {
     /// The timeout of each attempt, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
+    /// Pace through a rate budget kept in Redis and shared by every process that names
+    /// it, instead of this process's own: redis://[:PASSWORD@]HOST:PORT[/DB]. When Redis
+    /// cannot be reached, each call paces in-process and a warning says so.
+    #[arg(
+        long,
+        env = "ZEGO_BUDGET",
+        hide_env_values = true,
+        value_name = "redis://HOST:PORT[/DB]"
+    )]
+    pub budget: Option<String>,
     /// Print one JSON object instead of a summary.
     #[arg(long)]
     pub json: bool,

@@ -295,6 +295,12 @@ fn client_builder(
     if connection.test_env {
         builder = builder.is_test(true);
     }
+    if let Some(url) = &connection.budget {
+        let budget = zego_redis::RedisBudget::builder(url.as_str())
+            .build_async()
+            .map_err(|e| usage_error(format!("--budget (or ZEGO_BUDGET): {e}")))?;
+        builder = builder.shared_budget(std::sync::Arc::new(WarnOnce::new(budget)));
+    }
     Ok(builder)
 }
 
@@ -347,5 +353,42 @@ mod tests {
             "describe-rtc-stream-state"
         );
         assert_eq!(kebab_case("ForbidRTCStreams"), "forbid-rtc-streams");
+    }
+}
+
+/// A shared budget that says on stderr, once, when it is unavailable (each call then
+/// paces in-process).
+#[derive(Debug)]
+struct WarnOnce {
+    budget: zego_redis::AsyncRedisBudget,
+    warned: std::sync::atomic::AtomicBool,
+}
+
+impl WarnOnce {
+    fn new(budget: zego_redis::AsyncRedisBudget) -> Self {
+        WarnOnce {
+            budget,
+            warned: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+}
+
+impl zego_core::SharedBudget for WarnOnce {
+    fn take<'a>(&'a self, request: &'a zego_core::SlotRequest) -> zego_core::TakeFuture<'a> {
+        Box::pin(async move {
+            let answer = self.budget.take_async(request).await;
+            if let Err(zego_core::BudgetError::Unavailable { reason, .. }) = &answer
+                && !self.warned.swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                errln!(
+                    "warning: the shared rate budget is unavailable ({reason}); pacing in this process instead"
+                );
+            }
+            answer
+        })
+    }
+
+    fn is_blocking(&self) -> bool {
+        false
     }
 }

@@ -225,11 +225,9 @@ impl RedisBudgetBuilder {
         }
         let mut infos = Vec::new();
         for node in &self.nodes {
-            infos.push(
-                node.as_str()
-                    .into_connection_info()
-                    .map_err(|e| BuildError::Url(format!("{:?}", e.kind()).to_lowercase()))?,
-            );
+            infos.push(node.as_str().into_connection_info().map_err(|_| {
+                BuildError::Url("expected redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]".to_owned())
+            })?);
         }
         let target = if self.cluster {
             Target::Cluster(Box::new(

@@ -16,6 +16,7 @@ pub fn zego() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zego"));
     cmd.env_remove("ZEGO_APP_ID")
         .env_remove("ZEGO_SERVER_SECRET")
+        .env_remove("ZEGO_BUDGET")
         .env("ZEGO_APP_ID", APP.to_string())
         .env("ZEGO_SERVER_SECRET", SECRET);
     cmd

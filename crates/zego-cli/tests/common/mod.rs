@@ -6,7 +6,12 @@ use assert_cmd::Command;
 /// `zego` with none of the caller's `ZEGO_*` variables.
 pub fn zego() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zego"));
-    for var in ["ZEGO_APP_ID", "ZEGO_SERVER_SECRET", "ZEGO_CALLBACK_SECRET"] {
+    for var in [
+        "ZEGO_APP_ID",
+        "ZEGO_SERVER_SECRET",
+        "ZEGO_CALLBACK_SECRET",
+        "ZEGO_BUDGET",
+    ] {
         cmd.env_remove(var);
     }
     cmd
