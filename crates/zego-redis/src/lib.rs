@@ -618,3 +618,8 @@ impl SharedBudget for AsyncRedisBudget {
         self.common.on_unavailable
     }
 }
+
+/// The examples of `docs/distributed-budget.md`, compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/distributed-budget.md")]
+pub struct DistributedBudgetDoc;

@@ -97,8 +97,9 @@ pub use client::{Client, ClientBuilder, Pages};
 /// The `http` crate, whose types are the seam between the core and the transport.
 pub use http;
 pub use zego_core::{
-    Action, AllPages, ApiError, AppId, Batched, Budget, CodeClass, Config, ConfigError, Endpoint,
-    Error, FailedChunk, FanOutReply, Gcra, Group, MAX_BODY_BYTES, NoData, Paged, Problem, Progress,
-    Rate, RateLimiter, Region, Reply, ReplyData, ResponseError, RetryPolicy, ReturnCode, Sequence,
-    ServerSecret, Slot, TransportFailure, Unlimited, ValidationError, actions, callbacks,
+    Action, AllPages, ApiError, AppId, Batched, Budget, BudgetError, CodeClass, Config,
+    ConfigError, Endpoint, Error, FailedChunk, FanOutReply, Gcra, Group, MAX_BODY_BYTES, NoData,
+    OnUnavailable, Paged, Problem, Progress, Rate, RateLimiter, Region, Reply, ReplyData,
+    ResponseError, RetryPolicy, ReturnCode, Sequence, ServerSecret, SharedBudget, Slot,
+    SlotRequest, TransportFailure, Unlimited, ValidationError, actions, callbacks,
 };
