@@ -149,7 +149,7 @@ pub struct Connection {
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
     /// Pace through a rate budget kept in Redis and shared by every process that names
-    /// it, instead of this process's own: redis://[:PASSWORD@]HOST:PORT[/DB]. When Redis
+    /// it, instead of this process's own: `redis://[:PASSWORD@]HOST:PORT[/DB]`. When Redis
     /// cannot be reached, each call paces in-process and a warning says so.
     #[arg(
         long,
