@@ -99,6 +99,45 @@ fn targeted_send_exits_0_and_delivers() {
     assert!(mock.inbox("bob").is_empty());
 }
 
+/// `--budget` with no Redis behind it: the call is paced in-process, sent once, and a
+/// warning says so (without the password); a URL that is not Redis's is a usage error
+/// and nothing is sent. (The shared budget itself: `tests/shared_budget.rs`.)
+#[test]
+fn budget_falls_back_with_a_warning_when_redis_is_unreachable() {
+    let mock = mock();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let out = send(&mock)
+        .args(["--to", "alice", "--message", "hi"])
+        .args(["--budget", &format!("redis://:hunter2@127.0.0.1:{port}/0")])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: the shared rate budget is unavailable"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("pacing in this process instead"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert_eq!(contents(&mock, "alice"), ["hi"]);
+
+    let out = send(&mock)
+        .args(["--to", "alice", "--message", "again"])
+        .env("ZEGO_BUDGET", "http://127.0.0.1:6379")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--budget (or ZEGO_BUDGET)"), "{stderr}");
+    assert_eq!(contents(&mock, "alice"), ["hi"], "nothing sent");
+}
+
 #[test]
 fn whole_room_send_reaches_everyone_but_the_sender() {
     let mock = mock();

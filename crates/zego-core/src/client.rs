@@ -277,8 +277,9 @@ impl<C: BuildClient> ClientBuilder<C> {
     /// Takes every call's rate slots from `budget`, a budget kept outside the process
     /// and shared with the other processes of the AppId (for example `zego-redis`'s).
     /// The in-process limiter stays the fallback when the budget says so
-    /// ([`OnUnavailable::Local`](crate::OnUnavailable::Local)). A slot that would start after the call's time cap is
-    /// not taken: the call ends with [`Error::Budget`](crate::Error::Budget).
+    /// ([`OnUnavailable::Local`](crate::OnUnavailable::Local)). A slot that would start
+    /// after the call's time cap is not taken: the call ends with
+    /// [`Error::Budget`](crate::Error::Budget).
     pub fn shared_budget(mut self, budget: Arc<dyn SharedBudget>) -> Self {
         self.shared_budget = Some(budget);
         self
