@@ -63,8 +63,12 @@ impl Rate {
     /// assert_eq!(Rate::new(1, Duration::from_secs(10)).paced().period(), Duration::from_millis(10_050));
     /// ```
     pub fn paced(self) -> Rate {
-        let margin = (self.per / 50).min(Duration::from_millis(50));
-        Rate::new(self.count, self.per.saturating_add(margin))
+        Rate::new(self.count, self.per.saturating_add(self.margin()))
+    }
+
+    /// How much longer [`paced`](Rate::paced) makes the period: 2%, at most 50 ms.
+    pub fn margin(self) -> Duration {
+        (self.per / 50).min(Duration::from_millis(50))
     }
 
     /// The time between two requests at an even pace: `period / count`.

@@ -33,6 +33,12 @@ pub struct SlotRequest {
     /// The latest start the call can use, from now: the rest of its time cap. A slot
     /// that would start later must not be taken.
     pub within: Duration,
+    /// How late a slot may be taken without moving the budget's schedule: half the
+    /// smallest pacing margin of its budgets ([`Rate::margin`]). A request that leaves up
+    /// to this much after its slot keeps the next slot where it was, and no window of the
+    /// vendor's period holds more than the vendor's count (the pace leaves twice this
+    /// much of room).
+    pub tolerance: Duration,
 }
 
 impl SlotRequest {
@@ -46,7 +52,14 @@ impl SlotRequest {
             app_rate,
             room: None,
             within: Duration::MAX,
+            tolerance: Duration::ZERO,
         }
+    }
+
+    /// With this [`tolerance`](SlotRequest::tolerance).
+    pub fn tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
     }
 
     /// In the test environment or not.

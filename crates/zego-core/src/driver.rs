@@ -337,7 +337,16 @@ impl<'c, A: Action> Call<'c, A> {
             app_rate: app.rate,
             room: room.and_then(|slot| Some((slot.room?.to_owned(), slot.rate))),
             within: self.latest_start(now).saturating_duration_since(now),
+            tolerance: self.tolerance(),
         }
+    }
+
+    /// Half the smallest pacing margin of the call's budgets.
+    fn tolerance(&self) -> std::time::Duration {
+        let budget = A::BUDGET;
+        let app = budget.app_rate(self.config.is_test_environment()).margin();
+        let room = budget.room_rate().map(crate::Rate::margin);
+        room.map_or(app, |room| room.min(app)) / 2
     }
 
     /// Reserves the attempt's slot in-process; a slot past the time cap is given back
@@ -1550,6 +1559,8 @@ mod tests {
             Some(("room-9".to_owned(), Rate::per_second(1).paced()))
         );
         assert_eq!(request.within, Duration::from_secs(30));
+        // Half the smaller pacing margin (20 ms for both 200/s and 1/s).
+        assert_eq!(request.tolerance, Duration::from_millis(10));
         // The slot starts in 250 ms: the call waits for it, then sends.
         call.taken(t0, Ok(Duration::from_millis(250)));
         assert!(

@@ -59,7 +59,8 @@ pub use zego_core::{BudgetError, OnUnavailable, SlotRequest};
 /// `KEYS`: the budgets of the call (per AppId, then per room). `ARGV[i]`: the interval of
 /// `KEYS[i]` in microseconds; `ARGV[#KEYS + 1]`: the latest start the call can use, in
 /// microseconds from now; `ARGV[#KEYS + 2]`: how long a key outlives its last slot, in
-/// milliseconds. Answers `{1, wait}` (taken; it starts `wait` microseconds from now),
+/// milliseconds; `ARGV[#KEYS + 3]`: how late, in microseconds, a slot may be taken and
+/// still keep the schedule ([`SlotRequest::tolerance`]). Answers `{1, wait}` (taken; it starts `wait` microseconds from now),
 /// `{0, wait}` (nothing taken: the earliest slot is too late), or, when the room's slot
 /// comes more than one interval after the AppId's, `{2, wait}`: the room's slot alone is
 /// taken, and the caller asks for the AppId's (`KEYS[1]` alone) when the room's starts,
@@ -70,12 +71,13 @@ local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local n = #KEYS
 local within = tonumber(ARGV[n + 1])
 local idle_ms = tonumber(ARGV[n + 2])
+local tolerance = tonumber(ARGV[n + 3])
 local function tat(i)
-  return math.max(now, tonumber(redis.call('GET', KEYS[i])) or 0)
+  return math.max(now - tolerance, tonumber(redis.call('GET', KEYS[i])) or 0)
 end
 local function set(i, start)
   local next = start + tonumber(ARGV[i])
-  local ttl = math.floor((next - now) / 1000) + idle_ms
+  local ttl = math.max(0, math.floor((next - now) / 1000)) + idle_ms
   redis.call('SET', KEYS[i], string.format('%.0f', next), 'PX', ttl)
 end
 local start = tat(1)
@@ -86,17 +88,18 @@ if n == 2 then
       return {0, room - now}
     end
     set(2, room)
-    return {2, room - now}
+    return {2, math.max(0, room - now)}
   end
   start = math.max(start, room)
 end
-if start - now > within then
-  return {0, start - now}
+local wait = math.max(0, start - now)
+if wait > within then
+  return {0, wait}
 end
 for i = 1, n do
   set(i, start)
 end
-return {1, start - now}
+return {1, wait}
 "#;
 
 /// The prefix of every key unless [`RedisBudgetBuilder::prefix`] says otherwise.
@@ -338,7 +341,8 @@ impl Common {
         }
         invocation
             .arg(micros_up(request.within.min(MAX_WITHIN)))
-            .arg(u64::try_from(self.idle.as_millis()).unwrap_or(u64::MAX));
+            .arg(u64::try_from(self.idle.as_millis()).unwrap_or(u64::MAX))
+            .arg(u64::try_from(request.tolerance.min(MAX_WITHIN).as_micros()).unwrap_or(0));
         invocation
     }
 
@@ -404,12 +408,52 @@ enum Answer {
     RoomHeld(Duration),
 }
 
-/// The AppId's slot of `request` alone, asked `after` the request was.
-fn app_only(request: &SlotRequest, after: Duration) -> SlotRequest {
-    let mut app = request.clone();
-    app.room = None;
-    app.within = request.within.saturating_sub(after);
-    app
+/// How soon a slot must start to be taken: a later one is waited for and asked for again
+/// when due, so that no process holds a slot it will send late (a late request followed
+/// by one on time would put two closer together than the budget allows).
+pub const EARLY: Duration = Duration::from_millis(2);
+
+/// `ask` for a slot that starts within [`EARLY`] (and before `deadline`).
+fn early(ask: &SlotRequest, deadline: Option<Instant>) -> SlotRequest {
+    let mut early = ask.clone();
+    let left = deadline.map_or(Duration::MAX, |d| {
+        d.saturating_duration_since(Instant::now())
+    });
+    early.within = EARLY.min(left);
+    early
+}
+
+/// What a take does after an answer.
+enum Next {
+    /// It is over.
+    Done(Result<Duration, BudgetError>),
+    /// Sleep this long, then ask for this.
+    SleepThenAsk(Duration, SlotRequest),
+}
+
+/// After `answer` to `request` (what was asked: the call's slots, or after a room's slot
+/// was held its AppId's alone), whose call can use a slot no later than `deadline`.
+fn next(
+    request: &SlotRequest,
+    deadline: Option<Instant>,
+    answer: Result<Answer, BudgetError>,
+) -> Next {
+    match answer {
+        Ok(Answer::Taken(wait)) => Next::Done(Ok(wait)),
+        // The room's slot is held; the AppId's alone is asked for when the room's starts.
+        Ok(Answer::RoomHeld(wait)) => {
+            let mut app = request.clone();
+            app.room = None;
+            Next::SleepThenAsk(wait, app)
+        }
+        Err(BudgetError::Exhausted { wait, .. })
+            if deadline
+                .is_none_or(|d| Instant::now().checked_add(wait).is_some_and(|at| at <= d)) =>
+        {
+            Next::SleepThenAsk(wait, request.clone())
+        }
+        Err(error) => Next::Done(Err(error)),
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -462,16 +506,20 @@ impl RedisBudget {
         })
     }
 
-    /// Takes a slot for `request`: one round trip to Redis, or two when a per-room slot
-    /// comes later than the AppId's (the thread then sleeps until the room's slot, as
-    /// the call would have waited for it anyway).
+    /// Takes a slot for `request`. A slot that starts at once (within [`EARLY`]) is taken
+    /// in one round trip to Redis; for a later one the thread sleeps until it is due and
+    /// asks again, as the call would have waited anyway, so that the request leaves right
+    /// after its slot is taken.
     pub fn take_blocking(&self, request: &SlotRequest) -> Result<Duration, BudgetError> {
-        match self.round_trip(request)? {
-            Answer::Taken(wait) => Ok(wait),
-            Answer::RoomHeld(wait) => {
-                std::thread::sleep(wait);
-                match self.round_trip(&app_only(request, wait))? {
-                    Answer::Taken(wait) | Answer::RoomHeld(wait) => Ok(wait),
+        let deadline = Instant::now().checked_add(request.within);
+        let mut ask = request.clone();
+        loop {
+            let answer = self.round_trip(&early(&ask, deadline));
+            match next(&ask, deadline, answer) {
+                Next::Done(result) => return result,
+                Next::SleepThenAsk(wait, again) => {
+                    std::thread::sleep(wait);
+                    ask = again;
                 }
             }
         }
@@ -569,16 +617,18 @@ impl AsyncRedisBudget {
         }
     }
 
-    /// Takes a slot for `request`: one round trip to Redis, bounded by the timeout, or
-    /// two when a per-room slot comes later than the AppId's (with a sleep until the
-    /// room's slot between them).
+    /// Takes a slot for `request`, as [`RedisBudget::take_blocking`] does, each round
+    /// trip bounded by the timeout.
     pub async fn take_async(&self, request: &SlotRequest) -> Result<Duration, BudgetError> {
-        match self.round_trip(request).await? {
-            Answer::Taken(wait) => Ok(wait),
-            Answer::RoomHeld(wait) => {
-                tokio::time::sleep(wait).await;
-                match self.round_trip(&app_only(request, wait)).await? {
-                    Answer::Taken(wait) | Answer::RoomHeld(wait) => Ok(wait),
+        let deadline = Instant::now().checked_add(request.within);
+        let mut ask = request.clone();
+        loop {
+            let answer = self.round_trip(&early(&ask, deadline)).await;
+            match next(&ask, deadline, answer) {
+                Next::Done(result) => return result,
+                Next::SleepThenAsk(wait, again) => {
+                    tokio::time::sleep(wait).await;
+                    ask = again;
                 }
             }
         }
