@@ -83,7 +83,16 @@ pub enum Command {
     /// Start a local ZEGO (zego-mock) and call it through the real client; needs no
     /// credentials and no network.
     #[command(display_order = 103)]
-    Demo,
+    Demo(DemoArgs),
+}
+
+/// `zego demo`'s flags.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the mock running after the demo, until interrupted (Ctrl-C), to look at its
+    /// dashboard in a browser.
+    #[arg(long)]
+    pub serve: bool,
 }
 
 /// The ServerSecret, from the command line or the environment. Its `Debug` output leaves

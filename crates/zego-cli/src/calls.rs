@@ -91,7 +91,7 @@ pub fn dispatch(matches: &ArgMatches) -> u8 {
         Command::Sign(args) => crate::sign::run(args),
         Command::Token(args) => crate::token::run(args),
         Command::Callbacks { command } => crate::callbacks::run(command),
-        Command::Demo => crate::demo::run(),
+        Command::Demo(args) => crate::demo::run(&args),
     }
 }
 

@@ -11,6 +11,7 @@ use zego_hyper::{Client, Endpoint};
 use zego_mock::{App, MockServer};
 use zego_token::{Privileges, TokenBuilder};
 
+use crate::args::DemoArgs;
 use crate::exit;
 use crate::out::{errln, outln};
 use crate::runner::{Batch, Mode, Single, runtime};
@@ -27,8 +28,8 @@ fn online_users() -> Vec<String> {
 }
 
 /// Runs the demo; returns the exit code.
-pub fn run() -> u8 {
-    match try_run() {
+pub fn run(args: &DemoArgs) -> u8 {
+    match try_run(args) {
         Ok(()) => exit::OK,
         Err(e) => {
             errln!("error: the demo failed: {e}");
@@ -57,12 +58,13 @@ fn step<C: Action, M: Mode<C>>(
     outln!();
 }
 
-fn try_run() -> Result<(), Box<dyn std::error::Error>> {
+fn try_run(args: &DemoArgs) -> Result<(), Box<dyn std::error::Error>> {
     let mock = MockServer::builder()
         .app(App::new(AppId::new(APP_ID), SECRET))
         .offline_user(ROOM, OFFLINE)
         .start()?;
     outln!("zego-mock listening on {} (app {APP_ID})", mock.base_url());
+    outln!("dashboard: {}", mock.dashboard_url());
 
     // Each user's client logs in with a login token from the app server, which the mock
     // checks as ZEGO does: this app, this user, not expired, allowed into this room.
@@ -153,6 +155,17 @@ fn try_run() -> Result<(), Box<dyn std::error::Error>> {
                 messages.join(", ")
             }
         );
+    }
+    if args.serve {
+        outln!();
+        outln!(
+            "serving until interrupted (Ctrl-C): open {} in a browser",
+            mock.dashboard_url()
+        );
+        rt.block_on(async {
+            crate::listen::stop_signal()?.await;
+            Ok::<(), std::io::Error>(())
+        })?;
     }
     Ok(())
 }

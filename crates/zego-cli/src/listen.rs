@@ -77,7 +77,7 @@ async fn serve(receiver: Arc<Receiver>, address: SocketAddr) -> Result<u8, u8> {
 
 /// Resolves on SIGINT or SIGTERM (on Unix; on other systems, on Ctrl-C).
 #[cfg(unix)]
-fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
+pub(crate) fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
@@ -91,7 +91,7 @@ fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
 
 /// Resolves on SIGINT or SIGTERM (on Unix; on other systems, on Ctrl-C).
 #[cfg(not(unix))]
-fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
+pub(crate) fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
     Ok(async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -425,6 +425,51 @@ fn sign_reproduces_the_vendor_vector() {
     );
 }
 
+/// `zego demo --serve` prints the dashboard's address, serves it after the demo, and
+/// stops cleanly on SIGINT.
+#[test]
+fn demo_serves_its_dashboard_until_interrupted() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_zego"))
+        .args(["demo", "--serve"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut dashboard = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(url) = line.strip_prefix("dashboard: ") {
+            dashboard = Some(url.to_owned());
+        }
+        if line.starts_with("serving until interrupted") {
+            break;
+        }
+    }
+    let dashboard = dashboard.expect("the demo prints the dashboard's address");
+    let authority = dashboard
+        .strip_prefix("http://")
+        .and_then(|rest| rest.strip_suffix("/_mock/ui"))
+        .expect("http://HOST:PORT/_mock/ui");
+    let mut conn = std::net::TcpStream::connect(authority).unwrap();
+    write!(
+        conn,
+        "GET /_mock/ui HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut page = String::new();
+    conn.read_to_string(&mut page).unwrap();
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("<title>zego-mock</title>"), "{page}");
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
 #[test]
 fn demo_exits_0_and_shows_the_inboxes() {
     let out = Command::new(env!("CARGO_BIN_EXE_zego"))
@@ -435,6 +480,7 @@ fn demo_exits_0_and_shows_the_inboxes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
+    assert!(text.contains("\ndashboard: http://127.0.0.1:"), "{text}");
     assert!(
         text.contains("14 users logged in with a login token"),
         "{text}"

@@ -71,7 +71,7 @@ impl<T: Weigh> Bounded<T> {
     }
 
     /// The entries kept, oldest first.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &T> {
         self.entries.iter().map(|(entry, _)| entry)
     }
 

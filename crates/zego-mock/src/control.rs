@@ -121,30 +121,70 @@ struct WorldSpec {
     test_env: Option<bool>,
 }
 
-impl WorldSpec {
-    /// From a query such as `app_id=5678&test_env=true`.
-    fn from_query(query: Option<&str>) -> Result<Self, String> {
-        let mut spec = WorldSpec::default();
+/// The query of a control `GET`: which world (`app_id`, `test_env`), and for the lists
+/// (`requests`, `inboxes`, `callbacks`) `limit`, the last so many entries; for
+/// `requests` also `action` (that call only) and `failed=true` (answers other than 0).
+#[derive(Debug, Default)]
+struct Query {
+    world: WorldSpec,
+    limit: Option<usize>,
+    action: Option<String>,
+    failed: bool,
+}
+
+impl Query {
+    /// From a query such as `app_id=5678&test_env=true` or `limit=200&failed=true`.
+    fn parse(query: Option<&str>) -> Result<Self, String> {
+        let mut spec = Query::default();
         for (key, value) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
             match &*key {
                 "app_id" => {
                     let id = value
                         .parse()
                         .map_err(|_| format!("app_id {value:?} is not a u32"))?;
-                    spec.app_id = Some(id);
+                    spec.world.app_id = Some(id);
                 }
                 "test_env" => {
                     let env = value
                         .parse()
                         .map_err(|_| format!("test_env {value:?} is not true or false"))?;
-                    spec.test_env = Some(env);
+                    spec.world.test_env = Some(env);
                 }
-                _ => return Err(format!("unknown query parameter {key:?}: app_id, test_env")),
+                "limit" => {
+                    let limit = value
+                        .parse()
+                        .map_err(|_| format!("limit {value:?} is not a count"))?;
+                    spec.limit = Some(limit);
+                }
+                "action" => spec.action = Some(value.into_owned()),
+                "failed" => {
+                    spec.failed = value
+                        .parse()
+                        .map_err(|_| format!("failed {value:?} is not true or false"))?;
+                }
+                _ => {
+                    return Err(format!(
+                        "unknown query parameter {key:?}: app_id, test_env, limit, action, failed"
+                    ));
+                }
             }
         }
         Ok(spec)
     }
 
+    /// The last `limit` of `entries` (all without a limit), oldest first.
+    fn last<T>(&self, entries: Vec<T>) -> Vec<T> {
+        match self.limit {
+            Some(limit) if entries.len() > limit => {
+                let skip = entries.len() - limit;
+                entries.into_iter().skip(skip).collect()
+            }
+            _ => entries,
+        }
+    }
+}
+
+impl WorldSpec {
     fn key(&self, state: &State) -> WorldKey {
         state.world_key(self.app_id, self.test_env)
     }
@@ -265,7 +305,13 @@ fn refused(error: &LoginError) -> Response<ResponseBody> {
 }
 
 fn logged(entry: &LoggedRequest) -> Value {
+    let group = entry
+        .action
+        .as_deref()
+        .and_then(|name| crate::gateway::find(crate::handlers::REGISTRY, name))
+        .map_or(zego_core::Group::RoomSignalling, |handler| handler.group);
     json!({
+        "meaning": entry.code.and_then(|code| code.meaning(group)),
         "action": entry.action,
         "app_id": entry.app_id,
         "query": entry.query,
@@ -381,11 +427,24 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
     let path = request.uri().path().to_owned();
     let route = path.strip_prefix(PREFIX).unwrap_or_default();
     let method = request.method().clone();
-    let world = match WorldSpec::from_query(request.uri().query()) {
-        Ok(world) => world,
+    let query = match Query::parse(request.uri().query()) {
+        Ok(query) => query,
         Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
+    let world = &query.world;
     match (&method, route) {
+        (&Method::GET, "ui" | "ui/app.js" | "ui/app.css") => crate::dashboard::asset(route),
+        (&Method::GET, "inboxes") => {
+            let state = shared.lock();
+            let limit = query.limit.unwrap_or(usize::MAX);
+            json_response(
+                StatusCode::OK,
+                &state.recent_messages(world.key(&state), limit),
+            )
+        }
+        (&Method::GET, "budgets") => {
+            json_response(StatusCode::OK, &crate::dashboard::budgets(&shared.lock()))
+        }
         (&Method::GET, route) if route.starts_with("inbox/") => {
             let encoded = &route["inbox/".len()..];
             let user = percent_encoding::percent_decode_str(encoded).decode_utf8_lossy();
@@ -480,7 +539,9 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
             }
             Err(response) => response,
         },
-        (&Method::GET, "callbacks") => json_response(StatusCode::OK, &shared.lock().callbacks()),
+        (&Method::GET, "callbacks") => {
+            json_response(StatusCode::OK, &query.last(shared.lock().callbacks()))
+        }
         (&Method::GET, "rooms") => {
             let state = shared.lock();
             json_response(StatusCode::OK, &state.rooms(world.key(&state)))
@@ -497,7 +558,18 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
             Err(response) => response,
         },
         (&Method::GET, "requests") => {
-            let entries: Vec<Value> = shared.lock().log.iter().map(logged).collect();
+            let state = shared.lock();
+            let limit = query.limit.unwrap_or(usize::MAX);
+            let mut entries: Vec<Value> = state
+                .log
+                .iter()
+                .rev()
+                .filter(|entry| query.action.is_none() || entry.action == query.action)
+                .filter(|entry| !query.failed || entry.code != Some(ReturnCode::SUCCESS))
+                .take(limit)
+                .map(logged)
+                .collect();
+            entries.reverse();
             json_response(StatusCode::OK, &entries)
         }
         (&Method::POST, "reset") => {
@@ -507,7 +579,7 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
         (
             _,
             "users" | "rooms" | "faults" | "requests" | "reset" | "login" | "streams" | "callbacks"
-            | "rules" | "switches",
+            | "rules" | "switches" | "inboxes" | "budgets" | "ui" | "ui/app.js" | "ui/app.css",
         ) => error(
             StatusCode::METHOD_NOT_ALLOWED,
             format!("{method} is not allowed on {path}"),
@@ -519,10 +591,11 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
         _ => error(
             StatusCode::NOT_FOUND,
             format!(
-                "no control endpoint {path}: see GET /_mock/inbox/<user>, GET|POST /_mock/users, \
-                 POST /_mock/login, GET|POST /_mock/streams, GET /_mock/rooms, GET /_mock/rules, \
-                 POST /_mock/switches, GET|POST /_mock/faults, GET /_mock/requests, \
-                 GET /_mock/callbacks, POST /_mock/reset"
+                "no control endpoint {path}: see GET /_mock/inbox/<user>, GET /_mock/inboxes, \
+                 GET|POST /_mock/users, POST /_mock/login, GET|POST /_mock/streams, \
+                 GET /_mock/rooms, GET /_mock/rules, POST /_mock/switches, \
+                 GET|POST /_mock/faults, GET /_mock/requests, GET /_mock/callbacks, \
+                 GET /_mock/budgets, POST /_mock/reset, GET /_mock/ui (the dashboard)"
             ),
         ),
     }

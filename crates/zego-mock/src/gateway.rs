@@ -89,7 +89,7 @@ pub(crate) fn group_of(action: Option<&str>) -> Option<Group> {
         .map(|h| h.group)
 }
 
-fn find<'r>(registry: &'r [Handler], name: &str) -> Option<&'r Handler> {
+pub(crate) fn find<'r>(registry: &'r [Handler], name: &str) -> Option<&'r Handler> {
     registry.iter().find(|handler| handler.name == name)
 }
 

@@ -145,6 +145,18 @@ impl Delivered {
 struct Stored {
     world: WorldKey,
     user_id: String,
+    /// When it was delivered: milliseconds since the mock started.
+    at_ms: u64,
+    message: Delivered,
+}
+
+/// A message with its receiver and time, as `GET /_mock/inboxes` lists it:
+/// `{"user_id", "at_ms", ...}` beside the message's own fields.
+#[derive(Debug, Serialize)]
+pub(crate) struct InboxEntry {
+    user_id: String,
+    at_ms: u64,
+    #[serde(flatten)]
     message: Delivered,
 }
 
@@ -180,12 +192,37 @@ impl Inboxes {
         }
     }
 
-    pub(crate) fn deliver(&mut self, world: WorldKey, user_id: &str, message: Delivered) {
+    pub(crate) fn deliver(
+        &mut self,
+        world: WorldKey,
+        user_id: &str,
+        message: Delivered,
+        at_ms: u64,
+    ) {
         self.kept.push(Stored {
             world,
             user_id: user_id.to_owned(),
+            at_ms,
             message,
         });
+    }
+
+    /// The last `limit` messages delivered in `world`, to anyone, oldest first.
+    pub(crate) fn recent(&self, world: WorldKey, limit: usize) -> Vec<InboxEntry> {
+        let mut recent: Vec<InboxEntry> = self
+            .kept
+            .iter()
+            .rev()
+            .filter(|stored| stored.world == world)
+            .take(limit)
+            .map(|stored| InboxEntry {
+                user_id: stored.user_id.clone(),
+                at_ms: stored.at_ms,
+                message: stored.message.clone(),
+            })
+            .collect();
+        recent.reverse();
+        recent
     }
 
     /// The messages `user_id` of `world` received, in delivery order.
@@ -226,20 +263,20 @@ mod tests {
         };
         let message = |content: &str| Delivered::custom_command("r", "f", content);
         // Each counts 1 (user) + 1 (room) + 1 (sender) + 5 (content) = 8 bytes.
-        inboxes.deliver(WORLD, "a", message("one.."));
-        inboxes.deliver(other, "a", message("two.."));
-        inboxes.deliver(WORLD, "b", message("three"));
+        inboxes.deliver(WORLD, "a", message("one.."), 0);
+        inboxes.deliver(other, "a", message("two.."), 0);
+        inboxes.deliver(WORLD, "b", message("three"), 0);
         assert_eq!(inboxes.of(WORLD, "a"), [message("one..")]);
         assert_eq!(inboxes.of(other, "a"), [message("two..")]);
         assert_eq!(inboxes.size(), (3, 24));
         for n in 0..3 {
-            inboxes.deliver(WORLD, "b", message(&format!("more{n}")));
+            inboxes.deliver(WORLD, "b", message(&format!("more{n}")), 0);
         }
         // 48 bytes would be over 40: the oldest, in any inbox, went first.
         assert!(inboxes.of(WORLD, "a").is_empty());
         assert_eq!(inboxes.of(other, "a"), [message("two..")]);
         assert_eq!(inboxes.size(), (5, 40));
-        inboxes.deliver(WORLD, "b", message("last."));
+        inboxes.deliver(WORLD, "b", message("last."), 0);
         assert!(inboxes.of(other, "a").is_empty());
         assert_eq!(inboxes.of(WORLD, "b").len(), 5);
     }
@@ -251,6 +288,7 @@ mod tests {
         let stored = Stored {
             world: WORLD,
             user_id: "v".into(),
+            at_ms: 0,
             message,
         };
         assert_eq!(stored.bytes(), 1 + 1 + 1 + 2 + 3);
@@ -268,6 +306,7 @@ mod tests {
         let stored = Stored {
             world: WORLD,
             user_id: "v".into(),
+            at_ms: 0,
             message,
         };
         assert_eq!(stored.bytes(), 1 + 1 + 1 + 2 + 3 + 5);

@@ -367,7 +367,10 @@
 //! | `GET /_mock/callbacks` | | `[{"event": "room_create", "room_id": "r", "body": "{...}", "attempts": [{"status": 500, "at_ms": 1700000000000, "error": null}, {"status": 200, ...}], "delivered": true, "pending": false}]`, every world's, in the order the changes happened (`status` `null` and `error` set when there was no answer; `body` empty before the first attempt) |
 //! | `GET /_mock/faults` | | the pending faults, as posted, `times` being the uses left |
 //! | `POST /_mock/faults` | a fault, below | `{"ok": true}` |
-//! | `GET /_mock/requests` | | `[{"action": "SendCustomCommand", "app_id": "1234", "query": "...", "code": 0, "request_id": "7", "at_ms": 1520, "fault": null}]` (`code`, `request_id`: `null` when no envelope was sent; `at_ms`: when the request arrived, in milliseconds since the mock started; `fault`: a fault's `kind` and its fields, or `null`) |
+//! | `GET /_mock/requests` | `?limit=N&action=A&failed=true`, each optional | `[{"action": "SendCustomCommand", "app_id": "1234", "query": "...", "code": 0, "meaning": "success", "request_id": "7", "at_ms": 1520, "fault": null}]` (`code`, `meaning`, `request_id`: `null` when no envelope was sent; `at_ms`: when the request arrived, in milliseconds since the mock started; `fault`: a fault's `kind` and its fields, or `null`); the last `N` of call `A` not answered 0 |
+//! | `GET /_mock/inboxes` | `?limit=N` | `[{"user_id": "u", "at_ms": 1520, "kind": "custom_command", ...}]`: the last `N` messages delivered in the world, to anyone, oldest first |
+//! | `GET /_mock/budgets` | | `{"now_ms", "now_unix_ms", "budgets": [{"action", "test_env", "limit": 100, "per_ms": 1000, "requests": [60 counts], "throttled": [60 counts]}]}`: each call's requests per second over the last 60 s against its per-AppId budget |
+//! | `GET /_mock/ui` | | the dashboard ([`MockServer::dashboard_url`]): one page that shows the rooms, inboxes, requests, callbacks, ban rules and budgets, live, and acts through this API |
 //! | `POST /_mock/reset` | | `{"ok": true}`: inboxes, faults, the request log, budgets and the callback log cleared |
 //! | `GET /_mock/ca.pem` | | with `--tls`, the CA's certificate in PEM (`application/x-pem-file`), what a client adds to its roots; without it, HTTP 404 |
 //!
@@ -406,6 +409,7 @@
 mod bounded;
 mod callbacks;
 mod control;
+mod dashboard;
 mod gateway;
 mod handlers;
 mod inbox;
@@ -802,6 +806,21 @@ impl MockServer {
     pub fn base_url(&self) -> String {
         let scheme = if self.is_tls() { "https" } else { "http" };
         format!("{scheme}://{}", self.addr)
+    }
+
+    /// The address of its dashboard (`GET /_mock/ui`), the page that shows what it did,
+    /// live: `http://127.0.0.1:PORT/_mock/ui`. A loopback host even when it listens on
+    /// every interface, as the control API answers only those.
+    pub fn dashboard_url(&self) -> String {
+        let scheme = if self.is_tls() { "https" } else { "http" };
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr.ip() {
+                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        format!("{scheme}://{addr}/_mock/ui")
     }
 
     /// Whether it serves HTTPS.

@@ -17,11 +17,13 @@ use zego_mock::{App, CallbackSecret, MockServer};
 
 /// A local server that behaves like the ZEGO real-time server API.
 ///
-/// Prints `zego-mock listening on http://<addr>` (https:// with --tls) and serves until
-/// SIGINT or SIGTERM. Drive it over HTTP with the JSON control API under /_mock/
-/// (inbox/<user>, users, login, streams, rooms, faults, requests, callbacks, reset,
-/// ca.pem), from this machine: its requests need a loopback Host (127.0.0.1, [::1] or
-/// localhost) and its POSTs Content-Type: application/json.
+/// Prints `zego-mock listening on http://<addr>` (https:// with --tls) on stdout, then
+/// `dashboard: http://<addr>/_mock/ui` on stderr, and serves until SIGINT or SIGTERM.
+/// Open the dashboard in a browser to see what it did, live. Drive it over HTTP with the
+/// JSON control API under /_mock/ (inbox/<user>, inboxes, users, login, streams, rooms,
+/// faults, requests, callbacks, budgets, reset, ca.pem), from this machine: its requests
+/// need a loopback Host (127.0.0.1, [::1] or localhost) and its POSTs Content-Type:
+/// application/json.
 #[derive(Parser)]
 #[command(name = "zego-mock", version)]
 struct Args {
@@ -158,6 +160,7 @@ async fn run(args: Args) -> ExitCode {
     let _ = writeln!(stdout, "zego-mock listening on {}", mock.base_url());
     let _ = stdout.flush();
     drop(stdout);
+    eprintln!("dashboard: {}", mock.dashboard_url());
 
     signals.wait().await;
     mock.shutdown();

@@ -10,7 +10,7 @@ use zego_core::{AppId, Rate, ReturnCode, ServerSecret, unix_seconds};
 
 use crate::bounded::{Bounded, Weigh};
 use crate::callbacks::{CallbackDelivery, Outbox};
-use crate::inbox::{Delivered, Inboxes, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES};
+use crate::inbox::{Delivered, InboxEntry, Inboxes, MAX_INBOX_BYTES, MAX_INBOX_MESSAGES};
 use crate::login::LoginError;
 use crate::rules::BanRule;
 use crate::world::{
@@ -389,7 +389,13 @@ impl State {
     }
 
     pub(crate) fn deliver(&mut self, key: WorldKey, user_id: &str, message: Delivered) {
-        self.inboxes.deliver(key, user_id, message);
+        let at_ms = self.elapsed_ms();
+        self.inboxes.deliver(key, user_id, message, at_ms);
+    }
+
+    /// The last `limit` messages delivered in `key`'s world, oldest first.
+    pub(crate) fn recent_messages(&self, key: WorldKey, limit: usize) -> Vec<InboxEntry> {
+        self.inboxes.recent(key, limit)
     }
 
     pub(crate) fn inbox(&self, key: WorldKey, user_id: &str) -> Vec<Delivered> {

@@ -335,3 +335,18 @@ fn a_port_in_use_is_an_error() {
     assert!(output.stdout.is_empty());
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot serve"));
 }
+
+/// The first line on stdout stays what scripts read; the dashboard's address goes to
+/// stderr.
+#[test]
+fn prints_the_dashboard_address_on_stderr() {
+    let mut mock = spawn(&[]);
+    let mut stderr = BufReader::new(mock.child.stderr.take().unwrap());
+    let mut line = String::new();
+    stderr.read_line(&mut line).expect("a line on stderr");
+    assert_eq!(line, format!("dashboard: http://{}/_mock/ui\n", mock.addr));
+    let page = get(mock.addr, "/_mock/ui");
+    assert_eq!(page.status, 200);
+    signal(&mock.child, "TERM");
+    assert!(wait_exit(&mut mock.child).success());
+}
