@@ -294,7 +294,10 @@ impl<'c, A: Action> Call<'c, A> {
         }
         let latest = self.latest_start(now);
         match answer {
-            Ok(wait) => match now.checked_add(wait).filter(|at| *at <= latest) {
+            Ok(wait) => match now
+                .checked_add(wait)
+                .filter(|at| latest.is_none_or(|latest| *at <= latest))
+            {
                 Some(at) => self.state = State::Due(at),
                 // A budget that answers past the time cap (it should not) is read as
                 // exhausted: the slot is not used.
@@ -303,28 +306,26 @@ impl<'c, A: Action> Call<'c, A> {
                     wait,
                 }),
             },
-            Err(BudgetError::Unavailable { reason, .. })
-                if self.shared == Some(OnUnavailable::Local) =>
-            {
+            Err(BudgetError::Unavailable {
+                reason: _reason, ..
+            }) if self.shared == Some(OnUnavailable::Local) => {
                 event!(
                     warn,
                     action = A::NAME,
-                    reason = %reason,
+                    reason = %_reason,
                     "the shared rate budget is unavailable; pacing this attempt in-process"
                 );
-                let _ = reason;
                 self.take_local(now);
             }
             Err(error) => self.end_without_slot(error),
         }
     }
 
-    /// The latest instant a slot of the call may start: its start plus the time cap.
-    fn latest_start(&self, now: Instant) -> Instant {
+    /// The latest instant a slot of the call may start: its start plus the time cap;
+    /// `None` when that is past the clock's end (no cap).
+    fn latest_start(&self, now: Instant) -> Option<Instant> {
         let started = self.started.unwrap_or(now);
-        started
-            .checked_add(self.config.retry_policy().max_elapsed())
-            .unwrap_or(started.max(now) + std::time::Duration::from_secs(365 * 86_400))
+        started.checked_add(self.config.retry_policy().max_elapsed())
     }
 
     /// What the shared budget is asked for at `now`.
@@ -336,7 +337,11 @@ impl<'c, A: Action> Call<'c, A> {
             action: A::NAME,
             app_rate: app.rate,
             room: room.and_then(|slot| Some((slot.room?.to_owned(), slot.rate))),
-            within: self.latest_start(now).saturating_duration_since(now),
+            within: self
+                .latest_start(now)
+                .map_or(std::time::Duration::MAX, |latest| {
+                    latest.saturating_duration_since(now)
+                }),
             tolerance: self.tolerance(),
         }
     }
@@ -353,7 +358,7 @@ impl<'c, A: Action> Call<'c, A> {
     /// and ends the call.
     fn take_local(&mut self, now: Instant) {
         let at = self.reserve(now);
-        if at > self.latest_start(now) {
+        if self.latest_start(now).is_some_and(|latest| at > latest) {
             self.release(at);
             self.end_without_slot(BudgetError::Exhausted {
                 action: A::NAME,

@@ -93,6 +93,17 @@ pub(crate) fn find<'r>(registry: &'r [Handler], name: &str) -> Option<&'r Handle
     registry.iter().find(|handler| handler.name == name)
 }
 
+/// The environment a request names: `IsTest` `true` or `false` in any case, absent or
+/// empty `false`; `None` for any other value.
+pub(crate) fn is_test(params: &Params) -> Option<bool> {
+    match params.non_empty("IsTest") {
+        None => Some(false),
+        Some(v) if v.eq_ignore_ascii_case("true") => Some(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Some(false),
+        Some(_) => None,
+    }
+}
+
 /// Checks a request as the gateway does, then runs its call.
 pub(crate) fn process(state: &mut State, params: &Params, now: Now) -> Outcome {
     run(handlers::REGISTRY, state, params, now)
@@ -176,16 +187,11 @@ fn check(
     // `false`; any other value is 2 for room signalling and 30004 for the media service
     // (spec §0.4). A test-only app needs `true`; a production app takes both, and `true`
     // selects its test environment: its own world and its budgets.
-    let test_env = match params.non_empty("IsTest") {
-        None => false,
-        Some(v) if v.eq_ignore_ascii_case("true") => true,
-        Some(v) if v.eq_ignore_ascii_case("false") => false,
-        Some(_) => {
-            return Err(match handler.group {
-                Group::MediaService => ReturnCode::BAD_IS_TEST,
-                _ => ReturnCode::PARAMETER_ERROR,
-            });
-        }
+    let Some(test_env) = is_test(params) else {
+        return Err(match handler.group {
+            Group::MediaService => ReturnCode::BAD_IS_TEST,
+            _ => ReturnCode::PARAMETER_ERROR,
+        });
     };
     if app.test_only && !test_env {
         return Err(ReturnCode::WRONG_ENVIRONMENT);

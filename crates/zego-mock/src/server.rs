@@ -229,6 +229,7 @@ async fn api(shared: Arc<Shared>, query: String) -> Result<Response<ResponseBody
         at_ms,
         action,
         app_id: params.first("AppId").map(str::to_owned),
+        test_env: crate::gateway::is_test(&params).unwrap_or(false),
         query,
         code: None,
         fault: fault.clone(),

@@ -47,6 +47,8 @@ pub struct LoggedRequest {
     pub request_id: Option<String>,
     /// When the request arrived: milliseconds since the mock started.
     pub at_ms: u64,
+    /// Whether it names the test environment (`IsTest`, read as the gateway reads it).
+    pub(crate) test_env: bool,
 }
 
 /// What an injected fault does to a request.
@@ -548,6 +550,7 @@ mod tests {
     fn the_log_is_bounded_in_entries_and_bytes() {
         let entry = |query: String| LoggedRequest {
             at_ms: 0,
+            test_env: false,
             action: Some("A".into()),
             app_id: Some("12".into()),
             query,

@@ -95,7 +95,7 @@ pub(crate) fn budgets(state: &State) -> Budgets {
         let Some(handler) = entry.action.as_deref().and_then(|a| find(REGISTRY, a)) else {
             continue;
         };
-        let test_env = entry.query.split('&').any(|kv| kv == "IsTest=true");
+        let test_env = entry.test_env;
         let position = budgets
             .iter()
             .position(|b| b.action == handler.name && b.test_env == test_env);
